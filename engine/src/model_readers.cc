@@ -1,0 +1,22 @@
+#include "model_readers.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "rwkv/bin_format.h"
+
+namespace rwkv {
+
+StatusOr<TensorStore> ReadModelFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::NotFound(path + ": cannot open model file");
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const size_t got = std::fread(magic, 1, 4, f);
+  std::fclose(f);
+  uint32_t m = 0;
+  std::memcpy(&m, magic, 4);
+  if (got == 4 && m == kRwkvCppMagic) return ReadRwkvCppFile(path);
+  return Status::Unsupported(path + ": unrecognized model file format (supported: rwkv.cpp .bin)");
+}
+
+}  // namespace rwkv
