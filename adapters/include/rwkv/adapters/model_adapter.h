@@ -120,12 +120,12 @@ class ModelAdapter {
 };
 
 struct AdapterOptions {
-  int threads = 0;              // engine threads (0: RWKV_EVAL_THREADS or all cores)
-  std::string tokenizer;        // override the tokenizer chosen from the model ("" = auto)
-  std::string base_url;         // remote adapters
+  int threads = 0;        // engine threads (0: RWKV_EVAL_THREADS or all cores)
+  std::string tokenizer;  // override the tokenizer chosen from the model ("" = auto)
+  std::string base_url;   // remote adapters
   std::string api_key_env = "OPENAI_API_KEY";  // name of the variable holding the key
-  int concurrency = 4;          // remote adapters: requests in flight
-  std::string cache_path;       // remote adapters: response cache ("" = none)
+  int concurrency = 4;                         // remote adapters: requests in flight
+  std::string cache_path;                      // remote adapters: response cache ("" = none)
 };
 
 // Opens a model from a spec: "replay:FILE", "openai:MODEL", or a path to a model file.
