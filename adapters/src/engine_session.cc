@@ -63,8 +63,12 @@ StatusOr<LoglikelihoodResult> EngineSession::ScoreTokens(const std::vector<int32
     for (size_t i = 0; i < n; ++i) {
       // log p(token i) comes from the logits after the token before it
       const float* before = i == 0 ? logits_.data() : all.data() + (i - 1) * V;
-      r.logprob += LogProbOf(before, V, chunk[i]);
-      if (Argmax(before, V) != chunk[i]) r.is_greedy = false;
+      const double lp = LogProbOf(before, V, chunk[i]);
+      const bool greedy = Argmax(before, V) == chunk[i];
+      r.logprob += lp;
+      r.is_greedy = r.is_greedy && greedy;
+      r.token_logprobs.push_back(lp);
+      r.token_greedy.push_back(greedy);
     }
     logits_.assign(all.end() - V, all.end());
     n_tokens_ += static_cast<int64_t>(n);

@@ -60,6 +60,10 @@ struct LoglikelihoodResult {
   double logprob = 0.0;    // sum of log-probabilities of the continuation's tokens
   bool is_greedy = false;  // every continuation token is the argmax at its position
   int n_tokens = 0;        // tokens in the continuation
+  // Per-token log-probabilities of the continuation, where the adapter knows them (else empty).
+  std::vector<double> token_logprobs;
+  // Per-token "was the argmax" flags, parallel to token_logprobs.
+  std::vector<bool> token_greedy;
 };
 
 struct Capabilities {
