@@ -20,7 +20,8 @@ struct GenerateOptions {
   // Called with each newly completed piece of text (complete UTF-8 characters only), in
   // order, before generation continues; return false to stop early.
   std::function<bool(const std::string& piece)> on_text;
-  // Token id that ends generation when sampled (-1: none; RWKV World/Pile use 0).
+  // Token id that ends generation when sampled; it is not part of the output (-1: none;
+  // RWKV World/Pile use 0).
   int32_t end_of_text = 0;
 };
 
@@ -31,8 +32,9 @@ struct GenerateOutput {
 };
 
 // Continues from `state` (which must already contain the prompt) and from `last_logits`, the
-// logits after the prompt's last token. Advances `state` over the generated tokens.
-// Errors: those of Forward.
+// logits after the prompt's last token. Advances `state` over every id in `tokens` (the
+// end-of-text token, which is not returned, is not fed). Errors: `last_logits` of the wrong
+// size; those of Forward.
 StatusOr<GenerateOutput> Generate(const Model& model, const Tokenizer& tokenizer, State* state,
                                   std::vector<float> last_logits, const GenerateOptions& opts);
 
