@@ -112,6 +112,8 @@ TEST_P(TinyBinTest, MatchesOfficialLogits) {
         ReadF32(SharedPath("reference/rwkv.cpp/logits-seed-" + version + "-" + c.format + ".f32"));
     tolerance = 1.1f * MaxAbsDiff(peer, official);
     why = "1.1 x rwkv.cpp's own difference for " + c.format;
+    std::printf("  %s %s: rwkv.cpp's own max |peer - official| %.3g\n", c.model.c_str(),
+                c.format.c_str(), MaxAbsDiff(peer, official));
   }
   EXPECT_LE(d_serial, tolerance) << why;
   EXPECT_LE(d_seq, tolerance) << why;
