@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config git python3
   libeigen3-dev libomp-dev libyaml-cpp-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
-  libsqlite3-dev libssl-dev zlib1g-dev
+  libsqlite3-dev libssl-dev zlib1g-dev libutf8proc-dev
   chromium
 )
 
