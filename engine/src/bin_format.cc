@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -10,27 +11,50 @@ namespace rwkv {
 
 bool DTypeFromRwkvCpp(int32_t code, DType* out) {
   switch (code) {
-    case 0: *out = DType::kF32; return true;
-    case 1: *out = DType::kF16; return true;
-    case 2: *out = DType::kQ4_0; return true;
-    case 3: *out = DType::kQ4_1; return true;
-    case 7: *out = DType::kQ5_0; return true;
-    case 8: *out = DType::kQ5_1; return true;
-    case 9: *out = DType::kQ8_0; return true;
-    default: return false;
+    case 0:
+      *out = DType::kF32;
+      return true;
+    case 1:
+      *out = DType::kF16;
+      return true;
+    case 2:
+      *out = DType::kQ4_0;
+      return true;
+    case 3:
+      *out = DType::kQ4_1;
+      return true;
+    case 7:
+      *out = DType::kQ5_0;
+      return true;
+    case 8:
+      *out = DType::kQ5_1;
+      return true;
+    case 9:
+      *out = DType::kQ8_0;
+      return true;
+    default:
+      return false;
   }
 }
 
 int32_t DTypeToRwkvCpp(DType t) {
   switch (t) {
-    case DType::kF32: return 0;
-    case DType::kF16: return 1;
-    case DType::kQ4_0: return 2;
-    case DType::kQ4_1: return 3;
-    case DType::kQ5_0: return 7;
-    case DType::kQ5_1: return 8;
-    case DType::kQ8_0: return 9;
-    default: return -1;
+    case DType::kF32:
+      return 0;
+    case DType::kF16:
+      return 1;
+    case DType::kQ4_0:
+      return 2;
+    case DType::kQ4_1:
+      return 3;
+    case DType::kQ5_0:
+      return 7;
+    case DType::kQ5_1:
+      return 8;
+    case DType::kQ8_0:
+      return 9;
+    default:
+      return -1;
   }
 }
 
@@ -67,6 +91,12 @@ class Reader {
   uint64_t offset_ = 0;
 };
 
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 }  // namespace
 
 StatusOr<TensorStore> ReadRwkvCppFile(const std::string& path, RwkvCppHeader* header_out) {
@@ -100,13 +130,11 @@ StatusOr<TensorStore> ReadRwkvCppFile(const std::string& path, RwkvCppHeader* he
   RETURN_IF_ERROR(r.ReadI32(&h.data_type, "the header"));
   if (h.n_vocab <= 0 || h.n_embed <= 0 || h.n_layer <= 0) {
     return Status::Corruption(path + ": header has non-positive sizes (n_vocab " +
-                              std::to_string(h.n_vocab) + ", n_embed " +
-                              std::to_string(h.n_embed) + ", n_layer " +
-                              std::to_string(h.n_layer) + ")");
+                              std::to_string(h.n_vocab) + ", n_embed " + std::to_string(h.n_embed) +
+                              ", n_layer " + std::to_string(h.n_layer) + ")");
   }
 
   TensorStore store;
-  std::vector<uint8_t> buf;
   while (r.remaining() > 0) {
     const uint64_t at = r.offset();
     const std::string where = path + ": tensor at byte " + std::to_string(at);
@@ -143,7 +171,13 @@ StatusOr<TensorStore> ReadRwkvCppFile(const std::string& path, RwkvCppHeader* he
         return Status::Corruption(named + ": dimension " + std::to_string(dims[i]));
       }
       shape.push_back(dims[i]);
+      // No tensor can hold more values than the file has bytes: checking as we go also keeps
+      // the product far from overflow.
       n *= dims[i];
+      if (n > static_cast<int64_t>(size) * 2) {
+        return Status::Corruption(named + ": dimensions " + ShapeText(shape) +
+                                  " hold more values than the file has bytes");
+      }
     }
     if (n % DTypeBlockValues(dtype) != 0) {
       return Status::Corruption(named + ": " + std::to_string(n) + " values do not fill whole " +
@@ -155,9 +189,14 @@ StatusOr<TensorStore> ReadRwkvCppFile(const std::string& path, RwkvCppHeader* he
                                 " bytes of data expected, " + std::to_string(r.remaining()) +
                                 " left in the file)");
     }
-    buf.resize(nbytes);
-    RETURN_IF_ERROR(r.Read(buf.data(), nbytes, "tensor data"));
-    Status s = store.Add(name, dtype, std::move(shape), buf.data(), nbytes);
+    // Read straight into the tensor's own 64-byte-aligned storage: memory at rest stays the
+    // file size, with no second copy while loading.
+    void* mem = std::aligned_alloc(64, (nbytes + 63) / 64 * 64 + 64);
+    if (mem == nullptr) return Status::IOError(named + ": out of memory");
+    std::shared_ptr<const void> owner(mem, std::free);
+    RETURN_IF_ERROR(r.Read(mem, nbytes, "tensor data"));
+    Status s = store.AddBorrowed(name, dtype, std::move(shape), static_cast<const uint8_t*>(mem),
+                                 nbytes, std::move(owner));
     if (!s.ok()) return s.WithContext(path);
   }
   if (header_out) *header_out = h;
@@ -171,8 +210,12 @@ Status WriteRwkvCppFile(const std::string& path, const TensorStore& store,
   if (!f) return Status::IOError(path + ": cannot create");
   auto put = [&](const void* p, size_t n) { return std::fwrite(p, 1, n, f.get()) == n; };
   bool ok = true;
-  const int32_t hdr[6] = {static_cast<int32_t>(kRwkvCppMagic), 101, header.n_vocab,
-                          header.n_embed, header.n_layer, header.data_type};
+  const int32_t hdr[6] = {static_cast<int32_t>(kRwkvCppMagic),
+                          101,
+                          header.n_vocab,
+                          header.n_embed,
+                          header.n_layer,
+                          header.data_type};
   ok &= put(hdr, sizeof hdr);
   for (const auto& [name, t] : store.tensors()) {
     const int32_t code = DTypeToRwkvCpp(t.dtype);
@@ -181,8 +224,8 @@ Status WriteRwkvCppFile(const std::string& path, const TensorStore& store,
       return Status::Unsupported(path + ": tensor " + name + ": the .bin format cannot hold " +
                                  DTypeName(t.dtype));
     }
-    const int32_t th[3] = {static_cast<int32_t>(t.shape.size()),
-                           static_cast<int32_t>(name.size()), code};
+    const int32_t th[3] = {static_cast<int32_t>(t.shape.size()), static_cast<int32_t>(name.size()),
+                           code};
     ok &= put(th, sizeof th);
     for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it) {
       const int32_t d = static_cast<int32_t>(*it);
