@@ -1,5 +1,6 @@
 #include "rwkv/adapters/builtin_adapter.h"
 #include "rwkv/adapters/model_adapter.h"
+#include "rwkv/adapters/openai_adapter.h"
 #include "rwkv/adapters/replay_adapter.h"
 
 namespace rwkv::adapters {
@@ -9,8 +10,17 @@ StatusOr<std::unique_ptr<ModelAdapter>> OpenModel(const std::string& spec,
   if (spec.empty()) return Status::InvalidArgument("empty model spec");
   if (spec.rfind("replay:", 0) == 0) return OpenReplayModel(spec.substr(7));
   if (spec.rfind("openai:", 0) == 0) {
-    return Status::Unsupported(spec +
-                               ": the OpenAI-compatible adapter is not available in this build");
+    OpenAIOptions o;
+    o.model = spec.substr(7);
+    o.base_url = options.base_url;
+    o.api_key_env = options.api_key_env;
+    o.concurrency = options.concurrency;
+    o.cache_path = options.cache_path;
+    o.timeout_seconds = options.timeout_seconds;
+    o.max_retries = options.max_retries;
+    o.requests_per_minute = options.requests_per_minute;
+    o.tokens_per_minute = options.tokens_per_minute;
+    return OpenOpenAIModel(o);
   }
   const std::string path = spec.rfind("rwkv:", 0) == 0 ? spec.substr(5) : spec;
   return OpenBuiltinModel(path, options);

@@ -130,6 +130,10 @@ struct AdapterOptions {
   std::string api_key_env = "OPENAI_API_KEY";  // name of the variable holding the key
   int concurrency = 4;                         // remote adapters: requests in flight
   std::string cache_path;                      // remote adapters: response cache ("" = none)
+  double timeout_seconds = 120;                // remote adapters: per request attempt
+  int max_retries = 6;                         // remote adapters: attempts after the first
+  double requests_per_minute = 0;              // remote adapters: limit (0 = none)
+  double tokens_per_minute = 0;                // remote adapters: limit (0 = none)
 };
 
 // Opens a model from a spec: "replay:FILE", "openai:MODEL", or a path to a model file.
