@@ -40,30 +40,16 @@ Status AppendValue(int64_t v, bool is_bytes, std::string* out) {
   return Status::Ok();
 }
 
-}  // namespace
-
-StatusOr<std::string> ParsePythonLiteral(std::string_view literal) {
-  bool is_bytes = false;
-  size_t start = 0;
-  if (!literal.empty() && (literal[0] == 'b' || literal[0] == 'B')) {
-    is_bytes = true;
-    start = 1;
-  }
-  if (literal.size() < start + 2) return Status::InvalidArgument("not a quoted literal");
-  const char quote = literal[start];
-  if (quote != '\'' && quote != '"') {
-    return Status::InvalidArgument("expected a quote at the start of the literal");
-  }
-  if (literal.back() != quote) {
-    return Status::InvalidArgument("literal does not end with its opening quote");
-  }
-  const std::string_view body = literal.substr(start + 1, literal.size() - start - 2);
+// Decodes the escapes of a literal's body. `quote` is the delimiter, which must not appear
+// unescaped, or 0 when the body stands alone.
+StatusOr<std::string> Unescape(std::string_view body, bool is_bytes, char quote) {
   std::string out;
   out.reserve(body.size());
   size_t i = 0;
   while (i < body.size()) {
     const char c = body[i];
-    if (c == quote) return Status::InvalidArgument("unescaped quote inside the literal");
+    if (quote != 0 && c == quote)
+      return Status::InvalidArgument("unescaped quote inside the literal");
     if (c != '\\') {
       if (is_bytes && static_cast<unsigned char>(c) >= 0x80) {
         return Status::InvalidArgument("non-ASCII character in a bytes literal");
@@ -139,6 +125,31 @@ StatusOr<std::string> ParsePythonLiteral(std::string_view literal) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> ParsePythonLiteral(std::string_view literal) {
+  bool is_bytes = false;
+  size_t start = 0;
+  if (!literal.empty() && (literal[0] == 'b' || literal[0] == 'B')) {
+    is_bytes = true;
+    start = 1;
+  }
+  if (literal.size() < start + 2) return Status::InvalidArgument("not a quoted literal");
+  const char quote = literal[start];
+  if (quote != '\'' && quote != '"') {
+    return Status::InvalidArgument("expected a quote at the start of the literal");
+  }
+  if (literal.back() != quote) {
+    return Status::InvalidArgument("literal does not end with its opening quote");
+  }
+  const std::string_view body = literal.substr(start + 1, literal.size() - start - 2);
+  return Unescape(body, is_bytes, quote);
+}
+
+StatusOr<std::string> ParsePythonBytesBody(std::string_view body) {
+  return Unescape(body, /*is_bytes=*/true, /*quote=*/0);
 }
 
 }  // namespace rwkv

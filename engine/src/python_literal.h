@@ -17,4 +17,9 @@ namespace rwkv {
 // escape, a surrogate code point (not encodable as UTF-8), a non-ASCII character in bytes.
 StatusOr<std::string> ParsePythonLiteral(std::string_view literal);
 
+// Returns the bytes of `body`, the inside of a bytes literal without its b'' (as llama.cpp's
+// GGUF converter stores World tokens: repr(token)[2:-1]). Quotes need no escaping here.
+// Errors as ParsePythonLiteral's.
+StatusOr<std::string> ParsePythonBytesBody(std::string_view body);
+
 }  // namespace rwkv

@@ -173,6 +173,21 @@ StatusOr<std::unique_ptr<Tokenizer>> MakeWorldTokenizer(std::vector<std::string>
   return std::unique_ptr<Tokenizer>(new WorldTokenizer(std::move(tokens), std::move(name)));
 }
 
+StatusOr<std::unique_ptr<Tokenizer>> MakeWorldTokenizerFromEscaped(
+    const std::vector<std::string>& escaped, std::string name) {
+  std::vector<std::string> tokens(escaped.size());
+  for (size_t id = 0; id < escaped.size(); ++id) {
+    if (escaped[id].empty()) continue;
+    auto bytes = ParsePythonBytesBody(escaped[id]);
+    if (!bytes.ok()) {
+      return Status::Corruption(name + ": token " + std::to_string(id) + ": " +
+                                bytes.status().message());
+    }
+    tokens[id] = std::move(*bytes);
+  }
+  return MakeWorldTokenizer(std::move(tokens), std::move(name));
+}
+
 StatusOr<std::unique_ptr<Tokenizer>> LoadWorldTokenizer(const std::string& path,
                                                         const std::string& name) {
   std::ifstream in(path, std::ios::binary);

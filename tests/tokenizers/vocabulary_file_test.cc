@@ -95,6 +95,27 @@ TEST(WorldVocabularyFile, ErrorsNameFileAndLine) {
   }
 }
 
+TEST(WorldVocabularyFile, GgufEscapedTokenTexts) {
+  // Python: [repr(t)[2:-1] for t in (b"\xff", b"a'b", b'a"b', b"\\", b"\n", "é".encode())]
+  //   == ['\\xff', "a'b", 'a"b', '\\\\', '\\n', '\\xc3\\xa9']
+  auto t = MakeWorldTokenizerFromEscaped({"", "\\xff", "a'b", "a\"b", "\\\\", "\\n", "\\xc3\\xa9"},
+                                         "gguf");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->TokenBytes(0), "");
+  EXPECT_EQ((*t)->TokenBytes(1), "\xff");
+  EXPECT_EQ((*t)->TokenBytes(2), "a'b");
+  EXPECT_EQ((*t)->TokenBytes(3), "a\"b");
+  EXPECT_EQ((*t)->TokenBytes(4), "\\");
+  EXPECT_EQ((*t)->TokenBytes(5), "\n");
+  EXPECT_EQ((*t)->TokenBytes(6), "\xc3\xa9");
+  EXPECT_EQ((*t)->Encode("\xc3\xa9"
+                         "a'b\n"),
+            (std::vector<int32_t>{6, 2, 5}));
+  auto bad = MakeWorldTokenizerFromEscaped({"", "ok", "\\x4"}, "gguf");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("token 2"), std::string::npos) << bad.status().message();
+}
+
 TEST(WorldVocabularyFile, MissingFileIsNotFound) {
   auto t = LoadWorldTokenizer("/nonexistent/vocab.txt");
   ASSERT_FALSE(t.ok());

@@ -40,6 +40,11 @@ StatusOr<std::unique_ptr<Tokenizer>> LoadWorldTokenizer(const std::string& path,
 // GGUF file's metadata. Errors: two ids with the same bytes.
 StatusOr<std::unique_ptr<Tokenizer>> MakeWorldTokenizer(std::vector<std::string> tokens,
                                                         std::string name);
+// The same from token texts as llama.cpp's GGUF converter stores them in tokenizer.ggml.tokens
+// (tokenizer model "rwkv"): each the body of a Python bytes literal, repr(token)[2:-1]. The
+// caller passes "" for control tokens (id 0 "<s>"). Errors: Corruption naming the token id.
+StatusOr<std::unique_ptr<Tokenizer>> MakeWorldTokenizerFromEscaped(
+    const std::vector<std::string>& escaped, std::string name);
 
 // Byte-level BPE tokenizer read from a Hugging Face tokenizer.json such as 20B_tokenizer.json:
 // added tokens (e.g. <|endoftext|>) are split off first (leftmost-longest), the rest is NFC
