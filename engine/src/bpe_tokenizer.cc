@@ -1,5 +1,6 @@
 // Byte-level BPE (GPT-2 / GPT-NeoX style) read from a Hugging Face tokenizer.json.
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <queue>
@@ -93,13 +94,62 @@ struct BpeMerge {
   int32_t result;  // id of the merged token
 };
 
+// Merges keyed by the pair of token ids, in an open-addressing table (lookups dominate
+// encoding time).
+class MergeTable {
+ public:
+  // REQUIRES: called before any Put, with at least the number of distinct pairs to come.
+  void Reserve(size_t n) {
+    size_t size = 16;
+    while (size < 2 * n) size *= 2;
+    slots_.assign(size, Slot{});
+    mask_ = size - 1;
+  }
+  // Adds or replaces the merge of (left, right).
+  void Put(int32_t left, int32_t right, BpeMerge merge) {
+    const uint64_t key = Key(left, right);
+    size_t i = Hash(key) & mask_;
+    while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask_;
+    slots_[i] = Slot{key, merge};
+  }
+  const BpeMerge* Find(int32_t left, int32_t right) const {
+    const uint64_t key = Key(left, right);
+    for (size_t i = Hash(key) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].key == key) return &slots_[i].merge;
+      if (slots_[i].key == kEmpty) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};  // ids are below 2^24: never a real key
+  struct Slot {
+    uint64_t key = kEmpty;
+    BpeMerge merge{0, 0};
+  };
+  static uint64_t Key(int32_t left, int32_t right) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
+           static_cast<uint32_t>(right);
+  }
+  // The finalizer of MurmurHash3: spreads both ids over all bits.
+  static uint64_t Hash(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(1);
+  size_t mask_ = 0;
+};
+
 // Everything a byte-level BPE tokenizer reads from its file.
 struct BpeVocabulary {
   std::string name;
-  std::vector<std::string> tokens;                // bytes by id ("" for unused ids)
-  int32_t byte_ids[256] = {};                     // id of each single byte
-  std::unordered_map<uint64_t, BpeMerge> merges;  // (left id << 32 | right id) -> merge
-  LiteralMatcher raw_added, normalized_added;     // added tokens matched before/after NFC
+  std::vector<std::string> tokens;  // bytes by id ("" for unused ids)
+  int32_t byte_ids[256] = {};       // id of each single byte
+  MergeTable merges;
+  LiteralMatcher raw_added, normalized_added;  // added tokens matched before/after NFC
   bool normalize_nfc = false;
   bool has_absent_bytes = false;  // some byte has no single-byte token (byte_ids[b] < 0)
 };
@@ -172,8 +222,7 @@ class BpeTokenizer : public Tokenizer {
   }
 
   const BpeMerge* FindMerge(int32_t left, int32_t right) const {
-    auto it = v_.merges.find((static_cast<uint64_t>(left) << 32) | static_cast<uint32_t>(right));
-    return it == v_.merges.end() ? nullptr : &it->second;
+    return v_.merges.Find(left, right);
   }
 
   // Ranked BPE: starting from single bytes, repeatedly applies the lowest-ranked merge among
@@ -182,8 +231,50 @@ class BpeTokenizer : public Tokenizer {
     const size_t n = word.size();
     if (n == 1) {
       ids->push_back(v_.byte_ids[static_cast<unsigned char>(word[0])]);
-      return;
+    } else if (n <= kShortWord) {
+      MergeShortWord(word, ids);
+    } else {
+      MergeLongWord(word, ids);
     }
+  }
+
+  // Words up to this many bytes are merged by rescanning a small array (no allocation); longer
+  // ones with a priority queue, so that adversarial inputs stay O(n log n).
+  static constexpr size_t kShortWord = 48;
+  static constexpr int32_t kNoMerge = INT32_MAX;
+
+  void MergeShortWord(std::string_view word, std::vector<int32_t>* ids) const {
+    int32_t sym[kShortWord], rank[kShortWord], result[kShortWord];
+    size_t n = word.size();
+    for (size_t i = 0; i < n; ++i) sym[i] = v_.byte_ids[static_cast<unsigned char>(word[i])];
+    // rank[i], result[i]: the merge of sym[i] and sym[i + 1], if any.
+    auto pair_at = [&](size_t i) {
+      const BpeMerge* m = FindMerge(sym[i], sym[i + 1]);
+      rank[i] = m ? m->rank : kNoMerge;
+      result[i] = m ? m->result : -1;
+    };
+    for (size_t i = 0; i + 1 < n; ++i) pair_at(i);
+    while (n > 1) {
+      size_t best = 0;
+      for (size_t i = 1; i + 1 < n; ++i) {
+        if (rank[i] < rank[best]) best = i;
+      }
+      if (rank[best] == kNoMerge) break;
+      sym[best] = result[best];
+      for (size_t i = best + 1; i + 1 < n; ++i) {
+        sym[i] = sym[i + 1];
+        rank[i] = rank[i + 1];
+        result[i] = result[i + 1];
+      }
+      --n;
+      if (best + 1 < n) pair_at(best);
+      if (best > 0) pair_at(best - 1);
+    }
+    ids->insert(ids->end(), sym, sym + n);
+  }
+
+  void MergeLongWord(std::string_view word, std::vector<int32_t>* ids) const {
+    const size_t n = word.size();
     std::vector<int32_t> sym(n), prev(n), next(n);
     for (size_t i = 0; i < n; ++i) {
       sym[i] = v_.byte_ids[static_cast<unsigned char>(word[i])];
@@ -299,6 +390,7 @@ StatusOr<std::unique_ptr<Tokenizer>> LoadBpeTokenizer(const std::string& path,
       }
     }
     const json& merges = model.at("merges");
+    v.merges.Reserve(merges.size());
     std::string left, right;
     for (size_t rank = 0; rank < merges.size(); ++rank) {
       const std::string what = path + ": merge " + std::to_string(rank) + ": ";
@@ -321,9 +413,8 @@ StatusOr<std::unique_ptr<Tokenizer>> LoadBpeTokenizer(const std::string& path,
         return Status::Corruption(what + "'" + l + "', '" + r +
                                   "' or their concatenation is not in the vocabulary");
       }
-      const uint64_t key =
-          (static_cast<uint64_t>(li->second) << 32) | static_cast<uint32_t>(ri->second);
-      v.merges.emplace(key, BpeMerge{static_cast<int32_t>(rank), mi->second});
+      // A repeated pair keeps its last rank, as the Hugging Face library does.
+      v.merges.Put(li->second, ri->second, BpeMerge{static_cast<int32_t>(rank), mi->second});
     }
     if (j.contains("added_tokens")) {
       for (const json& added : j["added_tokens"]) {

@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "utf8.h"
@@ -12,18 +13,10 @@ namespace {
 
 // Appends the NFC form of `valid`, a well-formed UTF-8 run.
 void AppendNfc(std::string_view valid, std::string* out) {
-  // Every code point below U+0300 (lead bytes below 0xCC) is unchanged by NFC and never
-  // combines with its neighbours, so such text needs no work.
-  bool needs_work = false;
-  const auto* p = reinterpret_cast<const unsigned char*>(valid.data());
-  for (size_t i = 0; i < valid.size() && !needs_work; ++i) needs_work = p[i] >= 0xcc;
-  if (!needs_work) {
-    out->append(valid);
-    return;
-  }
   utf8proc_uint8_t* mapped = nullptr;
   const utf8proc_ssize_t n =
-      utf8proc_map(p, static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+                   static_cast<utf8proc_ssize_t>(valid.size()), &mapped,
                    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
   if (n < 0) {  // cannot happen for well-formed input; keep the text rather than lose it
     out->append(valid);
@@ -32,6 +25,10 @@ void AppendNfc(std::string_view valid, std::string* out) {
   }
   std::free(mapped);
 }
+
+// Code points below U+0300 are unchanged by NFC, have combining class 0 and are never the
+// second character of a composition: text can be cut before any of them.
+constexpr int32_t kFirstNfcSensitive = 0x300;
 
 enum class CharClass : unsigned char { kLetter, kNumber, kSpace, kOther };
 
@@ -101,25 +98,43 @@ size_t RunEnd(std::string_view text, size_t pos, CharClass cls) {
 }  // namespace
 
 std::string NormalizeNfc(std::string_view text) {
+  // Only the stretches from the character before a code point >= U+0300 up to the next code
+  // point below it (or an invalid byte) go through utf8proc; the rest is copied as it is.
   std::string out;
   out.reserve(text.size());
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t run_start = 0, pos = 0;
-  while (pos < text.size()) {
+  const size_t n = text.size();
+  size_t copied = 0;      // text[0, copied) is in `out`
+  size_t last_start = 0;  // start of the latest character that later marks may compose with
+  size_t pos = 0;
+  while (pos < n) {
     if (p[pos] < 0x80) {
-      ++pos;
+      last_start = pos++;
       continue;
     }
     size_t len = 1;
-    if (utf8::Decode(p + pos, text.size() - pos, &len) != utf8::kInvalid) {
+    const int32_t cp = utf8::Decode(p + pos, n - pos, &len);
+    if (cp == utf8::kInvalid) {
+      last_start = ++pos;  // kept as it is; nothing composes across it
+      continue;
+    }
+    if (cp < kFirstNfcSensitive) {
+      last_start = pos;
       pos += len;
       continue;
     }
-    AppendNfc(text.substr(run_start, pos - run_start), &out);
-    out.push_back(text[pos]);
-    run_start = ++pos;
+    size_t end = pos + len;
+    while (end < n) {
+      const int32_t next = utf8::Decode(p + end, n - end, &len);
+      if (next == utf8::kInvalid || next < kFirstNfcSensitive) break;
+      end += len;
+    }
+    const size_t start = std::max(last_start, copied);
+    out.append(text.substr(copied, start - copied));
+    AppendNfc(text.substr(start, end - start), &out);
+    copied = last_start = pos = end;
   }
-  AppendNfc(text.substr(run_start), &out);
+  out.append(text.substr(copied));
   return out;
 }
 

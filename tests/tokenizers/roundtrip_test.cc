@@ -119,6 +119,19 @@ TEST(BpeTokenizer, NormalizesToNfcBeforeEncoding) {
             t->Encode("caf\xc3\xa9"));
   EXPECT_EQ(t->Encode("A\xcc\x8angstr\xc3\xb6m"), t->Encode("\xc3\x85ngstr\xc3\xb6m"));
   EXPECT_EQ(t->Encode("\xe1\x84\x80\xe1\x85\xa1"), t->Encode("\xea\xb0\x80"));
+  // Expected NFC forms from Python's unicodedata.normalize("NFC", ...): marks reordered by
+  // combining class, a three-jamo syllable, a lone mark at the start, two marks composing in
+  // turn, and composition right after a byte that is not UTF-8.
+  EXPECT_EQ(t->Encode("e\xcc\x81\xcc\xa3"), t->Encode("\xe1\xba\xb9\xcc\x81"));
+  EXPECT_EQ(t->Encode("\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8"), t->Encode("\xea\xb0\x81"));
+  EXPECT_EQ(t->Decode(t->Encode("\xcc\x81"
+                                "abc")),
+            "\xcc\x81"
+            "abc");
+  EXPECT_EQ(t->Encode("a\xcc\x88\xcc\x84x"), t->Encode("\xc7\x9fx"));
+  EXPECT_EQ(t->Decode(t->Encode("\x80"
+                                "e\xcc\x81")),
+            "\x80\xc3\xa9");
   EXPECT_EQ(t->Decode(t->Encode("caf"
                                 "e\xcc\x81")),
             "caf\xc3\xa9");
