@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace rwkv::adapters {
 
@@ -39,6 +40,19 @@ size_t ReadHeader(char* data, size_t size, size_t n, void* user) {
     }
   }
   return size * n;
+}
+
+// The environment's no_proxy list plus the loopback names (CURLOPT_NOPROXY replaces it).
+const std::string& NoProxyList() {
+  static const std::string list = [] {
+    std::string l = "localhost,127.0.0.1,::1";
+    for (const char* name : {"no_proxy", "NO_PROXY"}) {
+      const char* v = std::getenv(name);
+      if (v != nullptr && *v != '\0') return std::string(v) + "," + l;
+    }
+    return l;
+  }();
+  return list;
 }
 
 }  // namespace
@@ -102,6 +116,8 @@ HttpResponse HttpClient::PostJson(const std::string& url, const std::string& bod
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for timeouts
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // never forward the key elsewhere
+  // Proxies from the environment apply, except to this machine.
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, NoProxyList().c_str());
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   // Scrub the header copy that held the key.

@@ -22,7 +22,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kChatStop = "\n\nUser:";
-constexpr int kDefaultMaxTokens = 16;  // the OpenAI completions default
+constexpr int kDefaultMaxTokens = 16;  // the OpenAI completions default (chat: the server's
+                                       // limit, the reply ending at "\n\nUser:")
 constexpr int kKeepAliveSeconds = 2;
 constexpr int kListenBacklog = 1024;
 
@@ -85,11 +86,12 @@ bool SameSecret(const std::string& a, const std::string& b) {
   return diff == 0 && !b.empty();
 }
 
-// Sampling fields shared by both endpoints. Returns an error for out-of-range values.
+// Sampling fields shared by both endpoints; max_tokens defaults to `default_max_tokens`.
+// Returns an error for out-of-range values.
 std::optional<HttpError> ReadGeneration(const json& body, const ServerOptions& limits,
-                                        GenerateOptions* g, bool* stream) {
+                                        int default_max_tokens, GenerateOptions* g, bool* stream) {
   try {
-    int max_tokens = kDefaultMaxTokens;
+    int max_tokens = default_max_tokens;
     for (const char* name : {"max_tokens", "max_completion_tokens"}) {
       if (body.contains(name) && !body[name].is_null()) max_tokens = body[name].get<int>();
     }
@@ -241,11 +243,11 @@ struct OpenAIServer::Impl {
   }
 
   // The body, model check and generation fields every generating endpoint shares.
-  std::optional<HttpError> ReadRequest(const httplib::Request& req, json* body, GenerateOptions* g,
-                                       bool* stream) {
+  std::optional<HttpError> ReadRequest(const httplib::Request& req, int default_max_tokens,
+                                       json* body, GenerateOptions* g, bool* stream) {
     std::optional<HttpError> err = ParseBody(req, body);
     if (!err) err = CheckModel(*body);
-    if (!err) err = ReadGeneration(*body, options, g, stream);
+    if (!err) err = ReadGeneration(*body, options, default_max_tokens, g, stream);
     return err;
   }
 
@@ -331,7 +333,7 @@ struct OpenAIServer::Impl {
     json body;
     GenerateOptions g;
     bool stream = false;
-    std::optional<HttpError> err = ReadRequest(req, &body, &g, &stream);
+    std::optional<HttpError> err = ReadRequest(req, kDefaultMaxTokens, &body, &g, &stream);
     std::vector<std::vector<int32_t>> prompts;
     std::vector<std::string> texts;
     if (!err) err = ReadPrompts(body, &prompts, &texts);
@@ -391,7 +393,7 @@ struct OpenAIServer::Impl {
     json body;
     GenerateOptions g;
     bool stream = false;
-    std::optional<HttpError> err = ReadRequest(req, &body, &g, &stream);
+    std::optional<HttpError> err = ReadRequest(req, options.max_tokens_limit, &body, &g, &stream);
     std::vector<ChatMessage> messages;
     if (!err) err = ReadMessages(body, &messages);
     if (!err && body.value("logprobs", false) == true) {

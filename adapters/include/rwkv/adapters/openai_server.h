@@ -3,8 +3,9 @@
 // Endpoints: GET /v1/models; POST /v1/completions (prompt as text, token ids, or a list of
 // either; echo + logprobs give the prompt's token log-probabilities, the first token having
 // none as in the OpenAI API); POST /v1/chat/completions (messages rendered in RWKV's
-// "User: …\n\nAssistant:" form, "\n\nUser:" added to the stop strings). Both stream with
-// server-sent events when "stream": true. Generation is exactly the built-in adapter's (an
+// "User: …\n\nAssistant:" form, "\n\nUser:" added to the stop strings; without max_tokens a
+// reply runs to its end or to max_tokens_limit). Completions default to max_tokens 16. Both stream
+// with server-sent events when "stream": true. Generation is exactly the built-in adapter's (an
 // empty prompt starts from the end-of-text token 0), so greedy answers agree with it.
 //
 // Limits: requests larger than max_request_bytes get 413, max_tokens above max_tokens_limit or
