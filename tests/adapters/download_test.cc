@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "run_shell.h"
 #include "rwkv/adapters/download.h"
 #include "shared_data.h"
 
@@ -33,11 +34,8 @@ std::string MakeModelBytes() {
 std::string Sha256Sum(const std::string& bytes) {
   const std::string path = rwkv::testing::TempDir("sha") + "/data";
   std::ofstream(path, std::ios::binary) << bytes;
-  FILE* p = popen(("sha256sum '" + path + "'").c_str(), "r");
-  char hex[65] = {0};
-  const bool ok = p && std::fread(hex, 1, 64, p) == 64;
-  if (p) pclose(p);
-  return ok ? std::string(hex) : "";
+  const rwkv::testing::ShellResult r = rwkv::testing::RunShell("sha256sum '" + path + "'");
+  return r.exit_code == 0 && r.out.size() >= 64 ? r.out.substr(0, 64) : "";
 }
 
 class LocalServer {

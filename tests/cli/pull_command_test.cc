@@ -1,7 +1,6 @@
 // `rwkv-eval pull URL` run as a user runs it, against a local server on 127.0.0.1.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
@@ -9,28 +8,19 @@
 #include <fstream>
 #include <thread>
 
+#include "run_shell.h"
 #include "shared_data.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code;
-  std::string out;  // stdout only
-};
+using rwkv::testing::ShellResult;
 
-CliResult RunCli(const std::string& env, const std::string& args, const std::string& err_path) {
-  const std::string cmd = env + " '" RWKV_EVAL_BINARY "' " + args + " 2>'" + err_path + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  CliResult r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+// Runs rwkv-eval with `args` after the environment assignments `env`; stderr goes to
+// `err_path`.
+ShellResult RunCli(const std::string& env, const std::string& args, const std::string& err_path) {
+  return rwkv::testing::RunShell(env + " '" RWKV_EVAL_BINARY "' " + args + " 2>'" + err_path + "'");
 }
 
 class PullCommandTest : public ::testing::Test {
@@ -58,11 +48,8 @@ class PullCommandTest : public ::testing::Test {
   std::string Sha256Sum() {
     const std::string path = dir_ + "/expected";
     std::ofstream(path, std::ios::binary) << content_;
-    FILE* p = popen(("sha256sum '" + path + "'").c_str(), "r");
-    char hex[65] = {0};
-    const bool ok = p && fread(hex, 1, 64, p) == 64;
-    if (p) pclose(p);
-    return ok ? hex : "";
+    const ShellResult r = rwkv::testing::RunShell("sha256sum '" + path + "'");
+    return r.exit_code == 0 && r.out.size() >= 64 ? r.out.substr(0, 64) : "";
   }
 
   std::string content_;
@@ -76,7 +63,7 @@ TEST_F(PullCommandTest, DownloadsIntoTheCacheAndVerifies) {
   const std::string sha = Sha256Sum();
   ASSERT_EQ(sha.size(), 64u);
   const std::string err = dir_ + "/stderr";
-  CliResult r = RunCli(env_, "pull " + Url("/tiny-model.bin") + " --sha256 " + sha, err);
+  ShellResult r = RunCli(env_, "pull " + Url("/tiny-model.bin") + " --sha256 " + sha, err);
   const std::string messages = rwkv::testing::ReadFileBytes(err);
   ASSERT_EQ(r.exit_code, 0) << messages;
   const std::string expected_path = dir_ + "/cache/rwkv-eval/models/tiny-model.bin";
@@ -90,7 +77,7 @@ TEST_F(PullCommandTest, DownloadsIntoTheCacheAndVerifies) {
 
 TEST_F(PullCommandTest, WrongDigestFailsAndLeavesNothing) {
   const std::string err = dir_ + "/stderr";
-  CliResult r = RunCli(
+  ShellResult r = RunCli(
       env_,
       "pull " + Url("/tiny-model.bin") + " --dir " + dir_ + "/d --sha256 " + std::string(64, '0'),
       err);
@@ -102,7 +89,7 @@ TEST_F(PullCommandTest, WrongDigestFailsAndLeavesNothing) {
 
 TEST_F(PullCommandTest, MissingFileIsAClearError) {
   const std::string err = dir_ + "/stderr";
-  CliResult r = RunCli(env_, "pull " + Url("/nothing-here.pth"), err);
+  ShellResult r = RunCli(env_, "pull " + Url("/nothing-here.pth"), err);
   EXPECT_EQ(r.exit_code, 1);
   const std::string messages = rwkv::testing::ReadFileBytes(err);
   EXPECT_NE(messages.find("HTTP 404"), std::string::npos) << messages;
@@ -111,7 +98,7 @@ TEST_F(PullCommandTest, MissingFileIsAClearError) {
 
 TEST_F(PullCommandTest, UnknownNameListsTheKnownOnes) {
   const std::string err = dir_ + "/stderr";
-  CliResult r = RunCli(env_, "pull no-such-model", err);
+  ShellResult r = RunCli(env_, "pull no-such-model", err);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("RWKV-4-Pile-169M"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("RWKV-7-World-0.1B"), std::string::npos) << r.out;
