@@ -22,42 +22,40 @@ class ByteTrie {
   void Insert(std::string_view bytes, int32_t id) {
     int32_t node = 0;
     for (unsigned char b : bytes) {
-      int32_t next = kNone;
-      for (auto& [byte, child] : building_children_[node]) {
-        if (byte == b) next = child;
-      }
-      if (next == kNone) {
-        next = static_cast<int32_t>(nodes_.size());
-        nodes_.push_back(Node{});
-        building_children_[node].push_back({b, next});
-      }
-      node = next;
+      const uint64_t key = (static_cast<uint64_t>(node) << 8) | b;
+      auto [it, fresh] = building_edges_.emplace(key, static_cast<int32_t>(nodes_.size()));
+      if (fresh) nodes_.push_back(Node{});
+      node = it->second;
     }
     nodes_[node].id = id;
   }
 
   // Lays the children out for lookup; call once after the last Insert.
   void Finish() {
-    for (size_t n = 0; n < nodes_.size(); ++n) {
-      auto it = building_children_.find(static_cast<int32_t>(n));
-      if (it == building_children_.end()) continue;
-      auto& kids = it->second;
-      Node& node = nodes_[n];
-      if (kids.size() > kDenseThreshold) {
+    // (parent << 8 | byte, child), sorted: each node's children become one run by byte.
+    std::vector<std::pair<uint64_t, int32_t>> edges(building_edges_.begin(), building_edges_.end());
+    building_edges_.clear();
+    std::sort(edges.begin(), edges.end());
+    for (size_t begin = 0; begin < edges.size();) {
+      const uint64_t parent = edges[begin].first >> 8;
+      size_t end = begin;
+      while (end < edges.size() && (edges[end].first >> 8) == parent) ++end;
+      Node& node = nodes_[parent];
+      if (end - begin > kDenseThreshold) {
         node.dense = static_cast<int32_t>(dense_.size());
         dense_.resize(dense_.size() + 256, kNone);
-        for (auto& [b, child] : kids) dense_[node.dense + b] = child;
+        for (size_t e = begin; e < end; ++e)
+          dense_[node.dense + (edges[e].first & 0xff)] = edges[e].second;
       } else {
-        std::sort(kids.begin(), kids.end());
         node.first = static_cast<int32_t>(edge_bytes_.size());
-        node.count = static_cast<int32_t>(kids.size());
-        for (auto& [b, child] : kids) {
-          edge_bytes_.push_back(b);
-          edge_children_.push_back(child);
+        node.count = static_cast<int32_t>(end - begin);
+        for (size_t e = begin; e < end; ++e) {
+          edge_bytes_.push_back(static_cast<unsigned char>(edges[e].first & 0xff));
+          edge_children_.push_back(edges[e].second);
         }
       }
+      begin = end;
     }
-    building_children_.clear();
   }
 
   // The id of the longest token that is a prefix of text[pos..], and its length in *len.
@@ -101,7 +99,7 @@ class ByteTrie {
   std::vector<int32_t> dense_;
   std::vector<unsigned char> edge_bytes_;
   std::vector<int32_t> edge_children_;
-  std::unordered_map<int32_t, std::vector<std::pair<unsigned char, int32_t>>> building_children_;
+  std::unordered_map<uint64_t, int32_t> building_edges_;  // (parent << 8 | byte) -> child
 };
 
 class WorldTokenizer : public Tokenizer {
