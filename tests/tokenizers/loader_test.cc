@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "rwkv/cache_dir.h"
 #include "rwkv/tokenizer.h"
@@ -96,6 +97,21 @@ TEST(TokenizerLoader, FindsNamedFilesAndChecksTheyFitTheModel) {
   EXPECT_NE(misfit.status().message().find("65529"), std::string::npos)
       << misfit.status().message();
   EXPECT_FALSE(LoadTokenizerForModel("20b", 256).ok());
+}
+
+TEST(TokenizerLoader, FindsFilesThatPullPutInTheCache) {
+  REQUIRE_SHARED();
+  const std::string empty = testing::TempDir("empty"), xdg = testing::TempDir("xdg");
+  std::filesystem::create_directories(xdg + "/rwkv-eval/tokenizers");
+  std::filesystem::create_symlink(testing::SharedPath("tokenizers/rwkv_vocab_v20230424.txt"),
+                                  xdg + "/rwkv-eval/tokenizers/rwkv_vocab_v20230424.txt");
+  ScopedEnv env("RWKV_EVAL_TOKENIZER_DIR", empty);
+  ScopedEnv cache("XDG_CACHE_HOME", xdg);
+  ScopedEnv shared("RWKV_EVAL_SHARED", empty);
+  auto t = LoadTokenizer("world");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->name(), "world");
+  EXPECT_EQ((*t)->vocab_size(), 65530);
 }
 
 TEST(TokenizerLoader, LoadsByPathChoosingTheFormatFromTheName) {
