@@ -4,8 +4,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -70,8 +72,31 @@ struct Transfer {
   const DownloadOptions* options = nullptr;
   DownloadProgress* progress = nullptr;
   Clock::time_point start, last_report;
-  int64_t content_length = -1;
+  std::string content_range;    // the final response's Content-Range value, "" if none
+  bool range_mismatch = false;  // a 206 answer that does not start where the file ends
 };
+
+// Keeps the Content-Range header of the last response (redirects bring several responses).
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) t->content_range.clear();
+  const std::string name = "content-range:";
+  if (line.size() > name.size() && Lower(line.substr(0, name.size())) == name) {
+    t->content_range = line.substr(name.size());
+  }
+  return size * n;
+}
+
+// The first byte position of a Content-Range value " bytes START-END/TOTAL", or -1.
+int64_t RangeStart(const std::string& value) {
+  const size_t bytes = value.find("bytes");
+  if (bytes == std::string::npos) return -1;
+  size_t i = bytes + 5;
+  while (i < value.size() && value[i] == ' ') ++i;
+  if (i >= value.size() || !std::isdigit(static_cast<unsigned char>(value[i]))) return -1;
+  return std::strtoll(value.c_str() + i, nullptr, 10);
+}
 
 void Report(Transfer* t, bool force) {
   if (!t->options->on_progress) return;
@@ -100,6 +125,10 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
       }
       t->offset = 0;
       t->progress->resumed_from = 0;
+    }
+    if (t->status == 206 && RangeStart(t->content_range) != t->offset) {
+      t->range_mismatch = true;
+      return 0;
     }
     curl_off_t length = -1;
     curl_easy_getinfo(t->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
@@ -166,6 +195,8 @@ Outcome RunTransfer(const DownloadRequest& req, const DownloadOptions& options, 
   curl_easy_setopt(t.curl, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(t.curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(t.curl, CURLOPT_HEADERDATA, &t);
   if (t.offset > 0) curl_easy_setopt(t.curl, CURLOPT_RANGE, range.c_str());
   const CURLcode rc = curl_easy_perform(t.curl);
   if (!t.checked_status) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &t.status);
@@ -175,6 +206,15 @@ Outcome RunTransfer(const DownloadRequest& req, const DownloadOptions& options, 
   }
   Report(&t, true);
   const std::string what = req.url + ": ";
+  if (t.range_mismatch) {  // the server sent another part than asked for: start over
+    if (ftruncate(fileno(file), 0) != 0) {
+      return {Outcome::kFail, Status::IOError(part_path + ": cannot truncate")};
+    }
+    progress->resumed_from = 0;
+    return {Outcome::kRetry,
+            Status::IOError(what + "the server answered the range request " +
+                            std::to_string(t.offset) + "- with" + t.content_range)};
+  }
   if (t.status == 416 && t.offset > 0) {
     // Nothing left to send: the part is complete if it has the expected size; otherwise it is
     // longer than the file now is, so start over.

@@ -77,6 +77,23 @@ class LocalServer {
                                          return true;
                                        });
     });
+    server_.Get("/badrange.bin", [this](const httplib::Request& req, httplib::Response& res) {
+      Record(req);
+      // Answers any request with the whole file; to a Range request it claims it is the range.
+      if (req.has_header("Range")) {
+        res.status = 206;
+        res.set_header("Content-Range", "bytes 0-" + std::to_string(content_.size() - 1) + "/" +
+                                            std::to_string(content_.size()));
+      }
+      res.set_chunked_content_provider("application/octet-stream",
+                                       [this](size_t offset, httplib::DataSink& sink) {
+                                         if (offset == 0) {
+                                           sink.write(content_.data(), content_.size());
+                                         }
+                                         sink.done();
+                                         return true;
+                                       });
+    });
     server_.Get("/flaky.bin", [this](const httplib::Request& req, httplib::Response& res) {
       if (Record(req) == 1) {
         res.status = 503;
@@ -201,6 +218,16 @@ TEST_F(DownloadTest, ServerIgnoringRangeRestartsTheFile) {
   auto r = DownloadFile({server_.Url("/norange.bin"), Dest(), sha_, -1}, options_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(server_.ranges().at(0).rfind("bytes=", 0), 0u);
+  EXPECT_EQ(r->resumed_from, 0);
+  EXPECT_EQ(rwkv::testing::ReadFileBytes(Dest()), content_);
+}
+
+TEST_F(DownloadTest, PartialAnswerFromTheWrongOffsetStartsOver) {
+  fs::create_directories(dir_ + "/models");
+  std::ofstream(Dest() + ".part", std::ios::binary) << content_.substr(0, 1000);
+  auto r = DownloadFile({server_.Url("/badrange.bin"), Dest(), sha_, -1}, options_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(server_.ranges(), (std::vector<std::string>{"bytes=1000-", ""}));
   EXPECT_EQ(r->resumed_from, 0);
   EXPECT_EQ(rwkv::testing::ReadFileBytes(Dest()), content_);
 }
