@@ -3,6 +3,8 @@
 namespace rwkv::cli {
 
 int RunLogits(const std::vector<std::string>& args);
+int RunMakeModel(const std::vector<std::string>& args);
+int RunBench(const std::vector<std::string>& args);
 int RunTokenize(const std::vector<std::string>& args);
 int RunDetokenize(const std::vector<std::string>& args);
 int RunPull(const std::vector<std::string>& args);
@@ -11,6 +13,8 @@ int RunServe(const std::vector<std::string>& args);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"logits", "write the logits after every token as raw float32", RunLogits},
+      {"make-model", "write a random-weight model of a real shape (for benchmarks)", RunMakeModel},
+      {"bench", "measure decode and prefill speed and peak memory of a model", RunBench},
       {"tokenize", "print the token ids of a text as a JSON array", RunTokenize},
       {"detokenize", "print the text of a JSON array of token ids", RunDetokenize},
       {"pull", "download an official model and its tokenizer into the cache", RunPull},
