@@ -37,7 +37,8 @@ std::unique_ptr<Tokenizer> MakeByteTokenizer();
 StatusOr<std::unique_ptr<Tokenizer>> LoadWorldTokenizer(const std::string& path,
                                                         const std::string& name = "");
 // The same tokenizer from token byte strings indexed by id ("" marks an unused id), e.g. from a
-// GGUF file's metadata. Errors: two ids with the same bytes.
+// GGUF file's metadata. Bytes that no token covers (only possible when the single bytes are
+// missing) are skipped by Encode. Errors: two ids with the same bytes.
 StatusOr<std::unique_ptr<Tokenizer>> MakeWorldTokenizer(std::vector<std::string> tokens,
                                                         std::string name);
 // The same from token texts as llama.cpp's GGUF converter stores them in tokenizer.ggml.tokens
