@@ -363,6 +363,13 @@ StatusOr<std::unique_ptr<ModelAdapter>> OpenOpenAIModel(const OpenAIOptions& opt
     const char* v = std::getenv(options.api_key_env.c_str());
     if (v != nullptr) key = v;
   }
+  if (options.base_url.empty() && key.empty()) {
+    return Status::FailedPrecondition(
+        "openai:" + options.model + ": the OpenAI API needs a key: set the environment variable " +
+        (options.api_key_env.empty() ? std::string("named by the API key option")
+                                     : "$" + options.api_key_env) +
+        ", or give --base-url for a server without one");
+  }
   std::unique_ptr<ResponseCache> cache;
   if (!options.cache_path.empty()) {
     ASSIGN_OR_RETURN(cache, ResponseCache::Open(options.cache_path));

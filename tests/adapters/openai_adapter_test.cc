@@ -380,5 +380,26 @@ TEST(OpenAIAdapter, ChatRequestsCarryMessagesAndStopIsApplied) {
   EXPECT_EQ(body["stop"][0], "\nUser:");
 }
 
+TEST(OpenAIAdapter, OpeningChecksNameUrlAndKey) {
+  OpenAIOptions o;
+  o.api_key_env = "RWKV_EVAL_TEST_UNSET_KEY";
+  ::unsetenv("RWKV_EVAL_TEST_UNSET_KEY");
+  o.model = "";
+  EXPECT_EQ(OpenOpenAIModel(o).status().code(), StatusCode::kInvalidArgument);
+  o.model = "gpt-x";
+  auto no_key = OpenOpenAIModel(o);  // the default URL is OpenAI's, which needs a key
+  EXPECT_EQ(no_key.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(no_key.status().message().find("$RWKV_EVAL_TEST_UNSET_KEY"), std::string::npos);
+  o.base_url = "ftp://example";
+  EXPECT_EQ(OpenOpenAIModel(o).status().code(), StatusCode::kInvalidArgument);
+  o.base_url = "http://127.0.0.1:9";  // a local server may have no key
+  auto m = OpenOpenAIModel(o);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->info().spec, "openai:gpt-x");
+  EXPECT_EQ((*m)->info().kind, "openai");
+  EXPECT_TRUE((*m)->capabilities().loglikelihood);
+  EXPECT_FALSE((*m)->capabilities().rolling);
+}
+
 }  // namespace
 }  // namespace rwkv::adapters

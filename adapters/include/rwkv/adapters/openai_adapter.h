@@ -54,7 +54,8 @@ struct OpenAIOptions {
   std::function<void(const std::string&)> log;
 };
 
-// Errors: an empty model name or a malformed base URL; a cache file that cannot be opened.
+// Errors: an empty model name or a malformed base URL; no key for the default (OpenAI) URL;
+// a cache file that cannot be opened.
 StatusOr<std::unique_ptr<ModelAdapter>> OpenOpenAIModel(const OpenAIOptions& options);
 
 }  // namespace rwkv::adapters
