@@ -137,6 +137,36 @@ TEST_F(Serve, EchoLogprobsAreThePromptTokensLogprobs) {
   }
 }
 
+// The request lm-evaluation-harness's local-completions sends for log-likelihoods: a batch of
+// token-id prompts, max_tokens 1, echo + logprobs 1; choices come back in prompt order.
+TEST_F(Serve, BatchedTokenIdPromptsAsLmEvalSendsThem) {
+  Start({});
+  const std::string a = "The cat sat", b = "On the mat";
+  json ids_a = json::array(), ids_b = json::array();
+  for (unsigned char c : a) ids_a.push_back(c);
+  for (unsigned char c : b) ids_b.push_back(c);
+  auto [status, r] = Post("/v1/completions", json{{"model", "tiny"},
+                                                  {"prompt", {ids_a, ids_b}},
+                                                  {"max_tokens", 1},
+                                                  {"temperature", 0},
+                                                  {"logprobs", 1},
+                                                  {"echo", true},
+                                                  {"seed", 1234}}
+                                                 .dump());
+  ASSERT_EQ(status, 200) << r.dump();
+  ASSERT_EQ(r["choices"].size(), 2u);
+  const std::vector<double> want_b = EngineLogprobs(b);
+  const json& c1 = r["choices"][1];
+  EXPECT_EQ(c1["index"], 1);
+  EXPECT_EQ(c1["text"].get<std::string>().substr(0, b.size()), b);
+  ASSERT_EQ(c1["logprobs"]["token_logprobs"].size(), b.size() + 1);  // + the generated token
+  for (size_t i = 1; i < b.size(); ++i) {
+    EXPECT_NEAR(c1["logprobs"]["token_logprobs"][i].get<double>(), want_b[i - 1], 1e-4);
+  }
+  EXPECT_EQ(r["choices"][0]["text"].get<std::string>().substr(0, a.size()), a);
+  EXPECT_EQ(r["usage"]["prompt_tokens"], a.size() + b.size());
+}
+
 // Parses a server-sent event stream into its data payloads.
 std::vector<std::string> SseData(const std::string& stream) {
   std::vector<std::string> out;
