@@ -180,6 +180,8 @@ struct Generated {
   std::string text;
   std::vector<int32_t> tokens;
   std::string finish_reason;
+  std::vector<int32_t> scored;     // tokens with log-probabilities: echoed prompt, then output
+  std::vector<TokenScore> scores;  // parallel to `scored`
 };
 
 }  // namespace
@@ -196,21 +198,36 @@ struct OpenAIServer::Impl {
 
   std::string NewId(const char* prefix) { return prefix + std::to_string(next_id++); }
 
-  // Generates after `prompt` exactly as the built-in adapter does. REQUIRES: engine_mu held.
-  StatusOr<Generated> RunGeneration(const std::vector<int32_t>& prompt, const GenerateOptions& g) {
+  // Generates after `prompt` exactly as the built-in adapter does; with top_n >= 0 also scores
+  // the generated tokens (and with `echo` the prompt's), evaluating the prompt only once.
+  // REQUIRES: engine_mu held.
+  StatusOr<Generated> RunGeneration(const std::vector<int32_t>& prompt, const GenerateOptions& g,
+                                    int top_n = -1, bool echo = false) {
     State state = State::Initial(*model);
     std::vector<float> logits;
-    const std::vector<int32_t> feed = prompt.empty() ? std::vector<int32_t>{0} : prompt;
-    RETURN_IF_ERROR(Forward(*model, &state, feed, LogitsMode::kLast, &logits));
     Generated out;
+    if (top_n >= 0 && echo && !prompt.empty()) {
+      ASSIGN_OR_RETURN(out.scores, ScoreAndAdvance(*model, &state, &logits, prompt, top_n));
+      out.scored = prompt;
+    } else {
+      const std::vector<int32_t> feed = prompt.empty() ? std::vector<int32_t>{0} : prompt;
+      RETURN_IF_ERROR(Forward(*model, &state, feed, LogitsMode::kLast, &logits));
+    }
     if (g.max_tokens == 0) {
       out.finish_reason = "length";
       return out;
     }
+    State after_prompt = state;
     ASSIGN_OR_RETURN(GenerateOutput o, rwkv::Generate(*model, *tokenizer, &state, logits, g));
     out.text = std::move(o.text);
     out.tokens = std::move(o.tokens);
     out.finish_reason = o.finish_reason == "callback" ? "stop" : o.finish_reason;
+    if (top_n >= 0) {
+      ASSIGN_OR_RETURN(std::vector<TokenScore> scores,
+                       ScoreAndAdvance(*model, &after_prompt, &logits, out.tokens, top_n));
+      out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+      out.scored.insert(out.scored.end(), out.tokens.begin(), out.tokens.end());
+    }
     return out;
   }
 
@@ -299,29 +316,24 @@ struct OpenAIServer::Impl {
     return std::nullopt;
   }
 
-  // logprobs object of one completion choice (OpenAI completions format).
-  StatusOr<json> Logprobs(const std::vector<int32_t>& prompt, const Generated& gen, bool echo,
-                          int top_n, size_t text_start) {
-    std::vector<int32_t> ids = echo ? prompt : std::vector<int32_t>{};
-    ids.insert(ids.end(), gen.tokens.begin(), gen.tokens.end());
-    std::vector<int32_t> context;
-    if (!echo) context = prompt.empty() ? std::vector<int32_t>{0} : prompt;
-    if (echo && prompt.empty()) context = {0};
-    ASSIGN_OR_RETURN(std::vector<TokenScore> scores, ScoreSequence(*model, context, ids, top_n));
+  // logprobs object of one completion choice (OpenAI completions format); offsets count from
+  // the start of the choice's text.
+  json Logprobs(const Generated& gen) {
     json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
-    size_t offset = text_start;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      tokens.push_back(TokenString(*tokenizer, ids[i]));
-      lps.push_back(scores[i].logprob ? json(*scores[i].logprob) : json());
-      if (!scores[i].logprob) {
+    size_t offset = 0;
+    for (size_t i = 0; i < gen.scored.size(); ++i) {
+      const TokenScore& score = gen.scores[i];
+      tokens.push_back(TokenString(*tokenizer, gen.scored[i]));
+      lps.push_back(score.logprob ? json(*score.logprob) : json());
+      if (!score.logprob) {
         tops.push_back(json());
       } else {
         json t = json::object();
-        for (const auto& [id, lp] : scores[i].top) t[TokenString(*tokenizer, id)] = lp;
+        for (const auto& [id, lp] : score.top) t[TokenString(*tokenizer, id)] = lp;
         tops.push_back(t);
       }
       offsets.push_back(offset);
-      offset += tokenizer->TokenBytes(ids[i]).size();
+      offset += tokenizer->TokenBytes(gen.scored[i]).size();
     }
     return json{{"tokens", tokens},
                 {"token_logprobs", lps},
@@ -367,17 +379,12 @@ struct OpenAIServer::Impl {
     size_t prompt_tokens = 0, completion_tokens = 0;
     std::lock_guard<std::mutex> lock(engine_mu);
     for (size_t i = 0; i < prompts.size(); ++i) {
-      StatusOr<Generated> gen = RunGeneration(prompts[i], g);
+      StatusOr<Generated> gen = RunGeneration(prompts[i], g, top_n, echo);
       if (!gen.ok()) return SendError(res, EngineError(gen.status()));
       json choice = {{"index", i},
                      {"text", (echo ? texts[i] : "") + gen->text},
                      {"finish_reason", gen->finish_reason},
-                     {"logprobs", json()}};
-      if (top_n >= 0) {
-        StatusOr<json> lp = Logprobs(prompts[i], *gen, echo, top_n, 0);
-        if (!lp.ok()) return SendError(res, EngineError(lp.status()));
-        choice["logprobs"] = std::move(*lp);
-      }
+                     {"logprobs", top_n >= 0 ? Logprobs(*gen) : json()}};
       choices.push_back(std::move(choice));
       prompt_tokens += prompts[i].size();
       completion_tokens += gen->tokens.size();

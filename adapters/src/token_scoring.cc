@@ -32,28 +32,23 @@ TokenScore ScoreFrom(const float* logits, int n_vocab, int32_t id, int top_n) {
 
 }  // namespace
 
-StatusOr<std::vector<TokenScore>> ScoreSequence(const Model& model,
-                                                const std::vector<int32_t>& context,
-                                                const std::vector<int32_t>& ids, int top_n) {
+StatusOr<std::vector<TokenScore>> ScoreAndAdvance(const Model& model, State* state,
+                                                  std::vector<float>* logits,
+                                                  const std::vector<int32_t>& ids, int top_n) {
   const int V = model.config().n_vocab;
-  State state = State::Initial(model);
-  std::vector<float> previous;  // logits after the last token fed so far
-  if (!context.empty()) {
-    RETURN_IF_ERROR(Forward(model, &state, context, LogitsMode::kLast, &previous));
-  }
   std::vector<TokenScore> out;
   out.reserve(ids.size());
   std::vector<float> all;
   for (size_t start = 0; start < ids.size(); start += kChunk) {
     const size_t n = std::min(ids.size() - start, kChunk);
     const std::vector<int32_t> chunk(ids.begin() + start, ids.begin() + start + n);
-    RETURN_IF_ERROR(Forward(model, &state, chunk, LogitsMode::kAll, &all));
+    RETURN_IF_ERROR(Forward(model, state, chunk, LogitsMode::kAll, &all));
     for (size_t i = 0; i < n; ++i) {
       const float* before =
-          i == 0 ? (previous.empty() ? nullptr : previous.data()) : all.data() + (i - 1) * V;
+          i == 0 ? (logits->empty() ? nullptr : logits->data()) : all.data() + (i - 1) * V;
       out.push_back(before ? ScoreFrom(before, V, chunk[i], top_n) : TokenScore{});
     }
-    previous.assign(all.end() - V, all.end());
+    logits->assign(all.end() - V, all.end());
   }
   return out;
 }

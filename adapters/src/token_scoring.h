@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rwkv/model.h"
+#include "rwkv/state.h"
 #include "rwkv/status.h"
 
 namespace rwkv::adapters {
@@ -17,12 +18,11 @@ struct TokenScore {
   std::vector<std::pair<int32_t, double>> top;  // most likely ids there, best first
 };
 
-// Scores `ids` fed after `context` (both from the model's initial state): for every id, its
-// log-softmax probability given the context and the ids before it, plus the `top_n` most
-// likely ids (ties: lower id first). Errors: those of Forward (bad token ids).
-// Thread-safety: the model may be shared; each call uses its own state.
-StatusOr<std::vector<TokenScore>> ScoreSequence(const Model& model,
-                                                const std::vector<int32_t>& context,
-                                                const std::vector<int32_t>& ids, int top_n);
+// Scores `ids` fed after whatever `state` has seen, `logits` being the logits after its last
+// token (empty: none, so the first id gets no score). Advances `state` and `logits` over `ids`.
+// Errors: those of Forward (bad token ids); then state and logits are unspecified.
+StatusOr<std::vector<TokenScore>> ScoreAndAdvance(const Model& model, State* state,
+                                                  std::vector<float>* logits,
+                                                  const std::vector<int32_t>& ids, int top_n);
 
 }  // namespace rwkv::adapters
