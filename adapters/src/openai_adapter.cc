@@ -166,10 +166,8 @@ class OpenAIAdapter : public ModelAdapter {
                             ? choice["finish_reason"].get<std::string>()
                             : "";
     if (CutAtStop(&out.text, p.stop)) out.finish_reason = "stop";
-    if (r.contains("usage") && r["usage"].is_object()) {
-      out.prompt_tokens = r["usage"].value("prompt_tokens", 0);
-      out.output_tokens = r["usage"].value("completion_tokens", 0);
-    }
+    out.prompt_tokens = static_cast<int>(std::max(0.0, UsageCount(r, "prompt_tokens")));
+    out.output_tokens = static_cast<int>(std::max(0.0, UsageCount(r, "completion_tokens")));
     out.cached = cached;
     return out;
   }
@@ -280,7 +278,10 @@ class OpenAIAdapter : public ModelAdapter {
     const json& logprobs = lp["token_logprobs"];
     const json offsets = lp.value("text_offset", json());
     const json tops = lp.value("top_logprobs", json());
-    const bool have_offsets = offsets.is_array() && offsets.size() == tokens.size();
+    const bool have_offsets = offsets.is_array() && offsets.size() == tokens.size() &&
+                              std::all_of(offsets.begin(), offsets.end(), [](const json& o) {
+                                return o.is_number_unsigned() || o.is_number_integer();
+                              });
     const size_t begin = context.size();
     const size_t end = begin + continuation.size();
 
@@ -291,7 +292,9 @@ class OpenAIAdapter : public ModelAdapter {
     bool started = false;
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (!tokens[i].is_string()) return Status::Corruption(what + ": a token is not a string");
-      const size_t at = have_offsets ? offsets[i].get<size_t>() : offset;
+      const int64_t given = have_offsets ? offsets[i].get<int64_t>() : 0;
+      if (given < 0) return Status::Corruption(what + ": a negative text_offset");
+      const size_t at = have_offsets ? static_cast<size_t>(given) : offset;
       offset = at + TokenTextLength(tokens[i].get<std::string>());
       if (at < begin) {
         if (offset > begin) {

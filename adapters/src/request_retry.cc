@@ -49,6 +49,15 @@ std::string Seconds(double s) {
 
 }  // namespace
 
+double UsageCount(const nlohmann::json& response, const char* field) {
+  if (!response.is_object()) return -1;
+  const auto usage = response.find("usage");
+  if (usage == response.end() || !usage->is_object()) return -1;
+  const auto n = usage->find(field);
+  if (n == usage->end() || !n->is_number() || n->get<double>() < 0) return -1;
+  return n->get<double>();
+}
+
 double ParseRetryAfter(const std::string& value) {
   if (value.empty()) return -1;
   char* end = nullptr;
@@ -116,10 +125,8 @@ StatusOr<nlohmann::json> RequestSender::Send(const std::string& url, const std::
     } else if (r.status >= 200 && r.status < 300) {
       try {
         nlohmann::json j = nlohmann::json::parse(r.body);
-        if (j.contains("usage") && j["usage"].is_object() &&
-            j["usage"].value("total_tokens", -1) >= 0) {
-          limiter_.Settle(estimated_tokens, j["usage"]["total_tokens"].get<double>());
-        }
+        const double used = UsageCount(j, "total_tokens");
+        if (used >= 0) limiter_.Settle(estimated_tokens, used);
         return j;
       } catch (const nlohmann::json::exception&) {
         last_error = "HTTP " + std::to_string(r.status) + " with a body that is not valid JSON (" +

@@ -32,6 +32,9 @@ struct RetryPolicy {
 // unreadable.
 double ParseRetryAfter(const std::string& value);
 
+// response["usage"][field] when it is a non-negative number, else -1.
+double UsageCount(const nlohmann::json& response, const char* field);
+
 class RequestSender {
  public:
   // `secret` is removed from every message produced; `log` receives one line per retry.

@@ -380,6 +380,40 @@ TEST(OpenAIAdapter, ChatRequestsCarryMessagesAndStopIsApplied) {
   EXPECT_EQ(body["stop"][0], "\nUser:");
 }
 
+TEST(OpenAIAdapter, OddlyShapedResponsesGiveErrorsNotExceptions) {
+  const std::string bodies[] = {
+      // null and wrong-typed usage and finish_reason: tolerated
+      R"({"choices":[{"text":"x","finish_reason":null}],"usage":{"prompt_tokens":null,"total_tokens":"many"}})",
+      // no choices: an error of the item
+      R"({"choices":[]})",
+      // echo without usable offsets: offsets recomputed from the token texts
+      R"({"choices":[{"text":"ab c","logprobs":{"tokens":["ab"," c"],"token_logprobs":[null,-0.5],
+          "text_offset":[null,"2"],"top_logprobs":null}}]})",
+      // a token that is not a string
+      R"({"choices":[{"text":"ab c","logprobs":{"tokens":["ab",7],"token_logprobs":[null,-0.5]}}]})",
+  };
+  FakeHttpServer server([&](int i, const FakeRequest&) {
+    return FakeReply{Kind::kRespond, 200, bodies[std::min(i, 3)], {}, 0};
+  });
+  std::vector<std::string> log;
+  std::mutex log_mu;
+  auto m = OpenOpenAIModel(FastOptions(server.url(), &log, &log_mu));
+  ASSERT_TRUE(m.ok());
+  auto first = (*m)->Generate(Prompt("a", "p"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->text, "x");
+  EXPECT_EQ(first->prompt_tokens, 0);
+  EXPECT_EQ(first->finish_reason, "");
+  auto empty = (*m)->Generate(Prompt("b", "p"));
+  EXPECT_EQ(empty.status().code(), StatusCode::kCorruption) << empty.status().ToString();
+  auto ll = (*m)->Loglikelihood({"c", "", "ab", " c"});
+  ASSERT_TRUE(ll.ok()) << ll.status().ToString();
+  EXPECT_DOUBLE_EQ(ll->logprob, -0.5);
+  EXPECT_FALSE(ll->is_greedy);  // no top log-probabilities to tell
+  EXPECT_FALSE((*m)->Loglikelihood({"d", "", "ab", " c"}).ok());
+  EXPECT_EQ(server.requests().size(), 4u);  // none of these is retried
+}
+
 TEST(OpenAIAdapter, OpeningChecksNameUrlAndKey) {
   OpenAIOptions o;
   o.api_key_env = "RWKV_EVAL_TEST_UNSET_KEY";
