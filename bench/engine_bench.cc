@@ -4,6 +4,7 @@
 //
 //   cmake --build BUILD --target engine_bench && BUILD/bench/engine_bench [--decode 128]
 //       [--prefill 512] [--types FP32,FP16,Q8_0,Q5_1] [--shapes v4,v7] [--threads 1,2]
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     }
   }
   if (so.decode_tokens < 1 || so.prefill_tokens < 1) return Usage();
+  // Every model runs in this one process: a fixed mmap threshold makes large blocks go back to
+  // the system when freed, so one model's peak RSS does not carry the previous one's heap.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
   std::printf("Machine bounds (measured now):\n");
   std::vector<double> bandwidth, gemm;
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", st.ToString().c_str());
         return 1;
       }
+      malloc_trim(0);
       const double file_mib = std::filesystem::file_size(path) / (1024.0 * 1024.0);
       ResetPeakRss();
       auto model = Model::Load(path);
@@ -144,6 +149,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
       model = Status::Internal("released");
+      malloc_trim(0);
       std::filesystem::remove(path);
     }
   }

@@ -18,9 +18,14 @@ using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using ConstMap = Eigen::Map<const RowMajor>;
 using MutMap = Eigen::Map<RowMajor>;
 
-// Rows per work item of the matrix-matrix path. Fixed, so that the result of every output does
-// not depend on the number of threads (1 and N threads give identical logits).
-constexpr int kRowChunk = 64;
+// Rows per work item of the matrix-matrix path: about a twelfth of the rows (so 1, 2, 3, 4 or 6
+// threads share the work evenly), between 64 and 256 (each product re-packs X, so larger is
+// cheaper; a dequantized tile of 256 rows still fits in L2). It depends on the matrix alone, so
+// the result of every output does not depend on the number of threads.
+int RowChunk(int rows) {
+  const int twelfth = ((rows + 11) / 12 + 15) / 16 * 16;
+  return std::max(64, std::min(256, twelfth));
+}
 
 // Worth a parallel region: at least ~2^18 multiply-adds (tens of microseconds on one core).
 // Smaller products lose more to waking and joining threads than they gain.
@@ -42,7 +47,8 @@ void Linear(const Matrix& W, const float* X, int T, float* Y) {
     return true;
   }();
   (void)single_threaded_eigen;
-  const int n_chunks = (W.rows + kRowChunk - 1) / kRowChunk;
+  const int chunk = RowChunk(W.rows);
+  const int n_chunks = (W.rows + chunk - 1) / chunk;
   ConstMap x(X, T, W.cols);
   MutMap y(Y, T, W.rows);
 #pragma omp parallel if (Parallel(W, T))
@@ -50,8 +56,8 @@ void Linear(const Matrix& W, const float* X, int T, float* Y) {
     std::vector<float> tile;
 #pragma omp for schedule(dynamic)
     for (int ci = 0; ci < n_chunks; ++ci) {
-      const int r0 = ci * kRowChunk;
-      const int n = std::min(kRowChunk, W.rows - r0);
+      const int r0 = ci * chunk;
+      const int n = std::min(chunk, W.rows - r0);
       const float* w;
       if (W.dtype == DType::kF32) {
         w = reinterpret_cast<const float*>(W.Row(r0));
