@@ -5,6 +5,7 @@
 
 #include "blocks.h"
 #include "kernels.h"
+#include "row_dot.h"
 
 namespace rwkv {
 
@@ -69,22 +70,21 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
       for (int i = 0; i < N; ++i) k[o + b + i] *= 1 + (a[o + b + i] - 1) * L.k_a[b + i];
       // state[v][j] = state[v][j] * w[j] + (state @ (-kk)^T (kk * a))[v][j] + v[v] * k[j]
       // y[v] = sum_j state[v][j] * r[j]
+      // (The sums over j use the vectorized dot product: a plain serial sum would be bound by
+      // the latency of one addition per value.)
       float* s = wkv + static_cast<size_t>(h) * N * N;
       for (int vi = 0; vi < N; ++vi) {
-        const float* row = s + static_cast<size_t>(vi) * N;
-        float acc = 0.0f;
-        for (int j = 0; j < N; ++j) acc -= row[j] * kk[j];
-        sa[vi] = acc;
+        sa[vi] =
+            -RowDot(DType::kF32, reinterpret_cast<const uint8_t*>(s + static_cast<size_t>(vi) * N),
+                    kk.data(), N);
       }
       for (int vi = 0; vi < N; ++vi) {
         float* row = s + static_cast<size_t>(vi) * N;
         const float vv = v[o + b + vi], sav = sa[vi];
-        float acc = 0.0f;
         for (int j = 0; j < N; ++j) {
           row[j] = row[j] * w[o + b + j] + sav * kk[j] * a[o + b + j] + vv * k[o + b + j];
-          acc += row[j] * r[o + b + j];
         }
-        y[o + b + vi] = acc;
+        y[o + b + vi] = RowDot(DType::kF32, reinterpret_cast<const uint8_t*>(row), &r[o + b], N);
       }
     }
     // y = group_norm(y, H, ln_x, eps = 64e-5) + sum_head(r * k * r_k) * v;  y = y * g
