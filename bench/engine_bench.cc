@@ -4,6 +4,7 @@
 //
 //   cmake --build BUILD --target engine_bench && BUILD/bench/engine_bench [--decode 128]
 //       [--prefill 512] [--types FP32,FP16,Q8_0,Q5_1] [--shapes v4,v7] [--threads 1,2]
+//       [--repeats 3]
 #include <malloc.h>
 #include <unistd.h>
 
@@ -42,7 +43,7 @@ std::vector<std::string> Split(const std::string& s) {
 int Usage() {
   std::fprintf(stderr,
                "usage: engine_bench [--decode N] [--prefill N] [--types FP32,FP16,Q8_0,Q5_1] "
-               "[--shapes v4,v7] [--threads 1,2]\n");
+               "[--shapes v4,v7] [--threads 1,2] [--repeats 3]\n");
   return 2;
 }
 
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
       so.decode_tokens = std::atoi(v.c_str());
     } else if (a == "--prefill") {
       so.prefill_tokens = std::atoi(v.c_str());
+    } else if (a == "--repeats") {
+      so.repeats = std::atoi(v.c_str());
     } else if (a == "--types") {
       types = Split(v);
     } else if (a == "--shapes") {
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (so.decode_tokens < 1 || so.prefill_tokens < 1) return Usage();
+  if (so.decode_tokens < 1 || so.prefill_tokens < 1 || so.repeats < 1) return Usage();
   // Every model runs in this one process: a fixed mmap threshold makes large blocks go back to
   // the system when freed, so one model's peak RSS does not carry the previous one's heap.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
       "\n%%bw: decode tok/s over the bandwidth bound (read bandwidth / weight bytes per token).\n"
       "%%gemm: prefill FLOP/s (2 x matrix values per token; with the head for all logits) over "
       "the GEMM rate.\nrss-dec: peak RSS after loading and decoding; rss-peak: after the "
-      "prefill runs too (all-logits holds [%d][vocab] floats). Decode %d tokens, prefill %d.\n",
-      so.prefill_tokens, so.decode_tokens, so.prefill_tokens);
+      "prefill runs too (all-logits holds [%d][vocab] floats). Decode %d tokens, prefill %d; "
+      "each rate the best of %d runs.\n",
+      so.prefill_tokens, so.decode_tokens, so.prefill_tokens, so.repeats);
   return failures ? 1 : 0;
 }

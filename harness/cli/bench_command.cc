@@ -25,17 +25,20 @@ int RunBench(const std::vector<std::string>& args) {
       "engine threads (0: RWKV_EVAL_THREADS or all cores)")(
       "decode", po::value(&so.decode_tokens)->default_value(128), "tokens to decode one by one")(
       "prefill", po::value(&so.prefill_tokens)->default_value(512), "prompt tokens to prefill")(
+      "repeats", po::value(&so.repeats)->default_value(3),
+      "report the best of this many runs of each measurement")(
       "json", "print one JSON object instead of a table");
   po::variables_map vm;
   int code = 0;
   if (!ParseArgs(kName, "--model MODEL [--threads N] [--decode 128] [--prefill 512] [--json]",
                  "Measures decode tokens/s (serial mode), prefill tokens/s (sequence mode, "
-                 "logits of the last token only and of every token) and peak resident memory.",
+                 "logits of the last token only and of every token; each the best of --repeats "
+                 "runs) and peak resident memory.",
                  o, {}, args, &vm, &code)) {
     return code;
   }
-  if (so.decode_tokens < 1 || so.prefill_tokens < 1) {
-    return Fail(kName, "--decode and --prefill must be at least 1", kExitUsage);
+  if (so.decode_tokens < 1 || so.prefill_tokens < 1 || so.repeats < 1) {
+    return Fail(kName, "--decode, --prefill and --repeats must be at least 1", kExitUsage);
   }
   const int n_threads = ResolveThreads(threads);
   SetThreads(n_threads);

@@ -16,6 +16,10 @@ struct SpeedOptions {
   int decode_tokens = 128;   // tokens generated one at a time (serial mode)
   int prefill_tokens = 512;  // prompt length for the sequence-mode runs
   int max_chunk = 128;       // sequence-mode chunk (ForwardOptions::max_chunk)
+  // Each rate is the best of this many runs (decode: of as many equal segments of the decoded
+  // tokens), as for the bandwidth and GEMM bounds, so that other load on the machine weighs
+  // less.
+  int repeats = 3;
 };
 
 struct SpeedResult {
