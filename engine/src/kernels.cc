@@ -49,11 +49,15 @@ void Linear(const Matrix& W, const float* X, int T, float* Y) {
   (void)single_threaded_eigen;
   const int chunk = RowChunk(W.rows);
   const int n_chunks = (W.rows + chunk - 1) / chunk;
-  ConstMap x(X, T, W.cols);
+  // The products run in column-major form, Yc = Xc @ W[rows]^T, where Eigen packs both operands
+  // by copying contiguous runs (Xc: X in column-major order, made once; W[rows]^T: the weight
+  // rows as they are stored). A row-major product would gather with strides instead.
+  const Eigen::MatrixXf x = ConstMap(X, T, W.cols);
   MutMap y(Y, T, W.rows);
 #pragma omp parallel if (Parallel(W, T))
   {
     std::vector<float> tile;
+    Eigen::MatrixXf yc;
 #pragma omp for schedule(dynamic)
     for (int ci = 0; ci < n_chunks; ++ci) {
       const int r0 = ci * chunk;
@@ -69,10 +73,12 @@ void Linear(const Matrix& W, const float* X, int T, float* Y) {
         w = tile.data();
       }
       // Y[:, r0:r0+n] = X @ W[r0:r0+n]^T
-      y.middleCols(r0, n).noalias() = x * ConstMap(w, n, W.cols).transpose();
+      yc.noalias() = x * ConstMap(w, n, W.cols).transpose();
+      y.middleCols(r0, n) = yc;
     }
   }
 }
+
 void LayerNorm(const float* x, const float* w, const float* b, int n, float* out, float eps) {
   double mean = 0.0;
   for (int i = 0; i < n; ++i) mean += x[i];
