@@ -9,6 +9,8 @@ int RunTokenize(const std::vector<std::string>& args);
 int RunDetokenize(const std::vector<std::string>& args);
 int RunPull(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
+int RunCompare(const std::vector<std::string>& args);
+int RunGate(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -19,6 +21,8 @@ const std::vector<Command>& Commands() {
       {"detokenize", "print the text of a JSON array of token ids", RunDetokenize},
       {"pull", "download an official model and its tokenizer into the cache", RunPull},
       {"serve", "serve a model through an OpenAI-compatible HTTP API", RunServe},
+      {"compare", "compare runs side by side with paired significance tests", RunCompare},
+      {"gate", "fail when a candidate run regresses against a baseline (CI)", RunGate},
   };
   return kCommands;
 }
