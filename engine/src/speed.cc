@@ -151,15 +151,15 @@ double MeasureReadBandwidth(int threads) {
 }
 
 double MeasureGemmRate(int threads) {
-  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  // Plain column-major operands: Eigen's fastest case.
   const int M = 512, K = 768, N = 3072;
-  RowMajor a = RowMajor::Random(M, K), b = RowMajor::Random(N, K), c(M, N);
+  Eigen::MatrixXf a = Eigen::MatrixXf::Random(M, K), b = Eigen::MatrixXf::Random(K, N), c(M, N);
   const int saved = Eigen::nbThreads();
   Eigen::setNbThreads(threads);
   double best = 0;
   for (int pass = 0; pass < 6; ++pass) {
     const auto t0 = Clock::now();
-    c.noalias() = a * b.transpose();
+    c.noalias() = a * b;
     best = std::max(best, 2.0 * M * K * N / Seconds(t0));
   }
   Eigen::setNbThreads(saved);

@@ -51,7 +51,8 @@ bool ResetPeakRss();
 // several passes summing a buffer far larger than the caches.
 double MeasureReadBandwidth(int threads);
 // The machine's FP32 matrix-product rate in FLOP/s with `threads` threads: Eigen's own
-// (multi-threaded) GEMM on a prefill-shaped product [512 x 768] x [768 x 3072], best of several.
+// (multi-threaded) GEMM on a prefill-shaped column-major product [512 x 768] x [768 x 3072],
+// best of several.
 double MeasureGemmRate(int threads);
 
 }  // namespace rwkv
