@@ -86,12 +86,13 @@ struct BrowserResult {
 };
 
 // Runs Chromium on `page` with a fresh profile; --dump-dom or --screenshot=PNG as `action`.
+// A hung browser is killed after two minutes (exit code 124).
 BrowserResult RunChromium(const std::string& page, const std::string& action,
                           const std::string& work) {
   const std::string profile = work + "/profile-" + std::to_string(::getpid());
   const std::string log = work + "/chromium.log";
   const std::string cmd =
-      std::string(kChromium) +
+      "timeout 120 " + std::string(kChromium) +
       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
       " --disable-background-networking --disable-component-update --disable-sync"
       " --user-data-dir=" +
