@@ -9,6 +9,8 @@ Status WriteReportFiles(const std::string& out_dir, const ReportModel& model) {
   RETURN_IF_ERROR(WriteSummaryCsv(out_dir + "/summary.csv", model));
   RETURN_IF_ERROR(WriteItemsCsv(out_dir + "/items.csv", model));
   RETURN_IF_ERROR(WriteJunitXml(out_dir + "/junit.xml", model));
+  bool decay_written = false;
+  RETURN_IF_ERROR(WriteDecayCsv(out_dir + "/decay.csv", model, &decay_written));
   return WriteHtmlReport(out_dir + "/report.html", model);
 }
 

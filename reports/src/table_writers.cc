@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "rwkv/reports/decay_curves.h"
 #include "rwkv/reports/escape.h"
 
 namespace rwkv::reports {
@@ -140,6 +141,46 @@ Status WriteComparisonJson(const std::string& path, const ReportModel& model) {
   }
   json j = {{"runs", runs}, {"comparisons", rows}};
   return WriteFileAtomically(path, j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+Status WriteDecayCsv(const std::string& path, const ReportModel& model, bool* written) {
+  *written = false;
+  std::string out = Row({"suite", "task", "model", "run", "series", "x", "x_end", "depth", "n",
+                         "value", "low", "high", "mean_logprob", "logprob_low", "logprob_high",
+                         "mean_distance", "half_distance", "fifty_distance"});
+  bool any = false;
+  for (const RunView& run : model.runs) {
+    const DecayCurves curves = ComputeDecayCurves(run.items);
+    any = any || !curves.empty();
+    const std::string label = ModelLabel(run);
+    for (const DecayCurve& c : curves.recall) {
+      const std::string half = c.half_distance ? Num(*c.half_distance) : "";
+      const std::string fifty = c.fifty_distance ? Num(*c.fifty_distance) : "";
+      for (const DecayPoint& p : c.points) {
+        out +=
+            Row({c.suite, c.task, label, run.name, "recall", Num(p.target), "", "",
+                 std::to_string(p.n), Num(p.accuracy), Num(p.acc_low), Num(p.acc_high),
+                 p.has_logprob ? Num(p.mean_logprob) : "", p.has_logprob ? Num(p.logprob_low) : "",
+                 p.has_logprob ? Num(p.logprob_high) : "", Num(p.mean_distance), half, fifty});
+      }
+    }
+    for (const NeedleHeatmap& h : curves.heatmaps) {
+      for (const HeatCell& cell : h.cells) {
+        out +=
+            Row({h.suite, h.task, label, run.name, "needle", Num(cell.length), "", Num(cell.depth),
+                 std::to_string(cell.n), Num(cell.accuracy), "", "", "", "", "", "", "", ""});
+      }
+    }
+    for (const PositionLossCurve& l : curves.position_loss) {
+      for (const PositionLossPoint& p : l.points) {
+        out += Row({l.suite, l.task, label, run.name, "position_loss", Num(p.start), Num(p.end), "",
+                    Num(p.tokens), Num(p.mean_nll), "", "", "", "", "", "", "", ""});
+      }
+    }
+  }
+  if (!any) return Status::Ok();
+  *written = true;
+  return WriteFileAtomically(path, out);
 }
 
 Status WriteJunitXml(const std::string& path, const ReportModel& model) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "rwkv/reports/table_writers.h"
+#include "shared_data.h"
+
 namespace rwkv::reports {
 namespace {
 
@@ -128,6 +131,29 @@ TEST(DecayCurvesTest, SkipsRecordsWithErrorsAndOtherKinds) {
   records.back().kind = "generate";
   const DecayCurve curve = ComputeDecayCurves(records).recall[0];
   EXPECT_EQ(curve.points[0].n, 3);
+}
+
+TEST(DecayCsvTest, OneRowPerCurvePointWithHalfDistances) {
+  ReportModel model;
+  RunView run;
+  run.name = "r";
+  run.results.model.spec = "m.bin";
+  run.items = PasskeyRecords();
+  model.runs.push_back(run);
+  const std::string dir = rwkv::testing::TempDir("decay_csv");
+  bool written = false;
+  ASSERT_TRUE(WriteDecayCsv(dir + "/decay.csv", model, &written).ok());
+  ASSERT_TRUE(written);
+  const std::string csv = rwkv::testing::ReadFileBytes(dir + "/decay.csv");
+  // 64 tokens: 3/4 correct, Wilson [0.3006418426, 0.9544127392]; log-probs 0, −0.5, −1, −1.5
+  // (mean −0.75); measured distance 67; half and 50% distance 128.
+  EXPECT_NE(csv.find("recall,passkey,m.bin,r,recall,64,,,4,0.75,0.3006418426,0.9544127392,-0.75,"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",67,128,128\n"), std::string::npos) << csv;
+  model.runs[0].items.clear();
+  ASSERT_TRUE(WriteDecayCsv(dir + "/none.csv", model, &written).ok());
+  EXPECT_FALSE(written);
 }
 
 }  // namespace

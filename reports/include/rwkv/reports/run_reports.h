@@ -10,7 +10,8 @@
 
 namespace rwkv::reports {
 
-// Writes summary.csv, items.csv, junit.xml and report.html for `model` into `out_dir`
+// Writes summary.csv, items.csv, junit.xml, report.html and (when there are memory-decay
+// records) decay.csv for `model` into `out_dir`
 // (which must exist). Errors: I/O, naming the file.
 Status WriteReportFiles(const std::string& out_dir, const ReportModel& model);
 

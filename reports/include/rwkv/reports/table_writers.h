@@ -22,6 +22,14 @@ Status WriteItemsCsv(const std::string& path, const ReportModel& model);
 Status WriteComparisonCsv(const std::string& path, const ReportModel& model);
 Status WriteComparisonJson(const std::string& path, const ReportModel& model);
 
+// decay.csv: the memory-decay curves of every run (see decay_curves.h), one row per point:
+// suite,task,model,run,series,x,x_end,depth,n,value,low,high,mean_logprob,logprob_low,
+// logprob_high,mean_distance,half_distance,fifty_distance. series "recall": x = target distance,
+// value = accuracy with its Wilson interval; "needle": x = length, depth, value = accuracy;
+// "position_loss": positions [x, x_end), n = tokens, value = mean NLL. Returns false through
+// `written` (and writes nothing) when no run has recall or position-loss records.
+Status WriteDecayCsv(const std::string& path, const ReportModel& model, bool* written);
+
 // junit.xml: one <testsuite> per run, one <testcase> per task ("suite/task"). A task below its
 // threshold is a <failure>; a task with item errors or unsupported by the model is an <error>;
 // a task without a threshold passes. Names, messages and values are XML-escaped.
