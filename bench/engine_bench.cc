@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
       const double flops_all = FlopsPerToken(**model, true);
       for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
         SetThreads(thread_counts[ti]);
+        if (ti > 0) ResetPeakRss();  // the model stays loaded: the peak starts from it again
         auto r = MeasureSpeed(**model, so);
         if (!r.ok()) {
           std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
