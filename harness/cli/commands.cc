@@ -5,6 +5,11 @@ namespace rwkv::cli {
 int RunLogits(const std::vector<std::string>& args);
 int RunMakeModel(const std::vector<std::string>& args);
 int RunBench(const std::vector<std::string>& args);
+int RunRun(const std::vector<std::string>& args);
+int RunList(const std::vector<std::string>& args);
+int RunValidate(const std::vector<std::string>& args);
+int RunShow(const std::vector<std::string>& args);
+int RunMerge(const std::vector<std::string>& args);
 int RunTokenize(const std::vector<std::string>& args);
 int RunDetokenize(const std::vector<std::string>& args);
 int RunPull(const std::vector<std::string>& args);
@@ -14,6 +19,11 @@ int RunGate(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
+      {"run", "run suites through a model; write results.json and samples.jsonl", RunRun},
+      {"list", "list suites, their tasks and item counts", RunList},
+      {"validate", "check suites against the schema without a model", RunValidate},
+      {"show", "print the exact prompt of one suite item", RunShow},
+      {"merge", "combine the outputs of sharded runs into one run", RunMerge},
       {"logits", "write the logits after every token as raw float32", RunLogits},
       {"make-model", "write a random-weight model of a real shape (for benchmarks)", RunMakeModel},
       {"bench", "measure decode and prefill speed and peak memory of a model", RunBench},

@@ -1,0 +1,157 @@
+// rwkv-eval run: run suites through a model and write results.json and samples.jsonl.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "command.h"
+#include "rwkv/harness/progress.h"
+#include "rwkv/harness/runner.h"
+#include "rwkv/harness/suite_loader.h"
+
+namespace rwkv::cli {
+
+namespace {
+constexpr const char* kName = "run";
+
+std::atomic<bool> g_interrupted{false};
+void OnSigint(int) { g_interrupted.store(true); }
+
+bool ParseShard(const std::string& s, int* index, int* count) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  try {
+    size_t a = 0, b = 0;
+    *index = std::stoi(s.substr(0, slash), &a);
+    *count = std::stoi(s.substr(slash + 1), &b);
+    return a == slash && b == s.size() - slash - 1 && *count >= 1 && *index >= 0 && *index < *count;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void PrintSummary(const harness::RunResults& r) {
+  for (const harness::TaskResult& t : r.tasks) {
+    std::printf("%s/%s (%s, %d items", t.suite.c_str(), t.task.c_str(), t.kind.c_str(), t.n_scored);
+    if (t.n_errors) std::printf(", %d errors", t.n_errors);
+    std::printf(")\n");
+    if (!t.unsupported.empty()) {
+      std::printf("  %s\n", t.unsupported.c_str());
+      continue;
+    }
+    for (const harness::MetricResult& m : t.metrics) {
+      std::printf("  %-22s %10.4f  ± %.4f  [%.4f, %.4f] %s\n", m.def.name.c_str(), m.value,
+                  m.std_err, m.ci_low, m.ci_high, m.interval.c_str());
+    }
+    if (t.passed) {
+      std::printf("  pass: %s %s %g → %s\n", t.pass_metric->c_str(), ">=", t.pass_min,
+                  *t.passed ? "PASS" : "FAIL");
+    }
+  }
+}
+}  // namespace
+
+int RunRun(const std::vector<std::string>& args) {
+  std::vector<std::string> suites, tags, tasks, items;
+  std::string model_spec, out_dir, shard = "0/1", data_dir, progress_mode;
+  adapters::AdapterOptions aopts;
+  int limit = 0, jobs = 0, threads = 0;
+  uint64_t seed = 0;
+  bool resume = false;
+  po::options_description o;
+  o.add_options()("suite", po::value(&suites)->composing(), "suite names or YAML files")(
+      "model,m", po::value(&model_spec)->required(),
+      "model: a model file, replay:FILE or openai:MODEL")("out,o", po::value(&out_dir)->required(),
+                                                          "output folder")(
+      "seed", po::value(&seed)->default_value(0), "seed for few-shot draws and sampling")(
+      "limit", po::value(&limit)->default_value(0), "first N items of every task (0 = all)")(
+      "tag", po::value(&tags)->composing(), "only tasks with this tag (repeatable)")(
+      "task", po::value(&tasks)->composing(), "only this task: NAME or SUITE/NAME (repeatable)")(
+      "item", po::value(&items)->composing(),
+      "only items whose id SUITE/TASK/ITEM matches this glob (repeatable)")(
+      "shard", po::value(&shard)->default_value("0/1"),
+      "run shard i of n (0-based): every n-th item; combine with `rwkv-eval merge`")(
+      "resume", po::bool_switch(&resume),
+      "continue the run in --out without redoing finished items")(
+      "jobs,j", po::value(&jobs)->default_value(0),
+      "items in parallel (0 = as many as the model allows)")(
+      "data-dir", po::value(&data_dir), "folder of datasets declared with root: data_dir")(
+      "threads,t", po::value(&threads)->default_value(0),
+      "engine threads (0: RWKV_EVAL_THREADS or all cores)")(
+      "tokenizer", po::value(&aopts.tokenizer), "override the model's tokenizer")(
+      "base-url", po::value(&aopts.base_url), "remote models: server URL")(
+      "concurrency", po::value(&aopts.concurrency)->default_value(4),
+      "remote models: requests in flight")("cache", po::value(&aopts.cache_path),
+                                           "remote models: response cache file")(
+      "progress", po::value(&progress_mode)->default_value("auto"), "auto | bar | plain | none");
+  po::positional_options_description pos;
+  pos.add("suite", -1);
+  po::variables_map vm;
+  int code = 0;
+  if (!ParseArgs(kName, "SUITE... --model SPEC --out DIR [options]",
+                 "Runs suites (bundled names such as `arithmetic`, or YAML files) through a model "
+                 "and writes DIR/results.json and DIR/samples.jsonl. Ctrl-C stops after the "
+                 "items in flight; --resume continues.",
+                 o, pos, args, &vm, &code)) {
+    return code;
+  }
+  if (suites.empty()) return Fail(kName, "give at least one suite", kExitUsage);
+  harness::RunOptions ropts;
+  if (!ParseShard(shard, &ropts.config.shard_index, &ropts.config.shard_count)) {
+    return Fail(kName, "--shard must be i/n with 0 <= i < n, not '" + shard + "'", kExitUsage);
+  }
+  if (limit < 0) return Fail(kName, "--limit must be >= 0", kExitUsage);
+  if (progress_mode != "auto" && progress_mode != "bar" && progress_mode != "plain" &&
+      progress_mode != "none") {
+    return Fail(kName, "--progress must be auto, bar, plain or none", kExitUsage);
+  }
+  harness::LoadOptions lopts;
+  lopts.data_dir = data_dir;
+  auto loaded = harness::LoadSuites(suites, lopts);
+  if (!loaded.ok()) return Fail(kName, loaded.status().ToString());
+  aopts.threads = ResolveThreads(threads);
+  auto model = adapters::OpenModel(model_spec, aopts);
+  if (!model.ok()) return Fail(kName, model.status().ToString());
+
+  ropts.config.suites = suites;
+  ropts.config.model_spec = model_spec;
+  ropts.config.seed = seed;
+  ropts.config.limit = limit;
+  ropts.config.tags = tags;
+  ropts.config.tasks = tasks;
+  ropts.config.items = items;
+  ropts.config.data_dir = data_dir;
+  ropts.out_dir = out_dir;
+  ropts.resume = resume;
+  ropts.jobs = jobs;
+  ropts.cancel = &g_interrupted;
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  harness::ProgressPrinter printer(stderr,
+                                   progress_mode == "bar" || (progress_mode == "auto" && terminal));
+  if (progress_mode != "none") {
+    ropts.progress = [&](const harness::ProgressUpdate& p) { printer.Update(p); };
+  }
+  std::signal(SIGINT, OnSigint);
+  auto results = harness::RunSuites(*loaded, **model, ropts);
+  std::signal(SIGINT, SIG_DFL);
+  printer.Finish();
+  if (!results.ok()) return Fail(kName, results.status().ToString());
+  PrintSummary(*results);
+  std::printf("wrote %s/results.json and %s/samples.jsonl\n", out_dir.c_str(), out_dir.c_str());
+  int errors = 0;
+  bool failed = false;
+  for (const auto& t : results->tasks) {
+    errors += t.n_errors;
+    failed = failed || (t.passed && !*t.passed);
+  }
+  if (errors > 0) {
+    return Fail(kName, std::to_string(errors) +
+                           " items failed (see \"error\" in samples.jsonl); they are not scored");
+  }
+  if (failed) return Fail(kName, "a task is below its pass threshold");
+  return kExitOk;
+}
+
+}  // namespace rwkv::cli

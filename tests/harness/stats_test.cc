@@ -1,0 +1,51 @@
+// Confidence intervals against values computed independently (python3, statsmodels formula).
+#include "rwkv/harness/stats.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace rwkv::harness {
+namespace {
+
+TEST(Stats, WilsonMatchesReferenceValues) {
+  // python3: z=1.959963984540054; p=s/n; d=1+z*z/n; c=(p+z*z/(2*n))/d;
+  //          h=z/d*math.sqrt(p*(1-p)/n+z*z/(4*n*n))
+  // s=7, n=10 → (0.39677815, 0.89220873); s=0, n=20 → (0, 0.16112516); s=50, n=50 → (0.92865240, 1)
+  Interval a = WilsonInterval(7, 10);
+  EXPECT_NEAR(a.low, 0.39677815, 1e-7);
+  EXPECT_NEAR(a.high, 0.89220873, 1e-7);
+  Interval b = WilsonInterval(0, 20);
+  EXPECT_NEAR(b.low, 0.0, 1e-12);
+  EXPECT_NEAR(b.high, 0.16112516, 1e-7);
+  Interval c = WilsonInterval(50, 50);
+  EXPECT_NEAR(c.low, 0.92865240, 1e-7);
+  EXPECT_NEAR(c.high, 1.0, 1e-12);
+}
+
+TEST(Stats, BootstrapIsDeterministicAndCoversTheMean) {
+  std::vector<double> v;
+  for (int i = 0; i < 200; ++i) v.push_back((i * 37 % 101) / 10.0);
+  auto mean = [&](const std::vector<int>& counts) {
+    double s = 0, n = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      s += counts[i] * v[i];
+      n += counts[i];
+    }
+    return s / n;
+  };
+  const BootstrapEstimate a = Bootstrap(v.size(), mean, 7), b = Bootstrap(v.size(), mean, 7);
+  EXPECT_EQ(a.interval.low, b.interval.low);
+  EXPECT_EQ(a.interval.high, b.interval.high);
+  const double m = mean(std::vector<int>(v.size(), 1));
+  EXPECT_LT(a.interval.low, m);
+  EXPECT_GT(a.interval.high, m);
+  // The standard error of a mean is close to sd/sqrt(n).
+  double var = 0;
+  for (double x : v) var += (x - m) * (x - m);
+  const double se = std::sqrt(var / (v.size() - 1) / v.size());
+  EXPECT_NEAR(a.std_err, se, 0.15 * se);
+}
+
+}  // namespace
+}  // namespace rwkv::harness
