@@ -39,9 +39,8 @@ int RunMakeModel(const std::vector<std::string>& args) {
       "ffn", po::value(&spec.n_ffn)->default_value(0),
       "FFN size (0: the official default for the architecture)")(
       "vocab", po::value(&spec.n_vocab)->required(), "vocabulary size")(
-      "type", po::value(&type_name)->default_value("FP32"),
-      "matrix type: FP32 FP16 Q8_0 Q5_1 Q5_0 Q4_1 Q4_0")("format", po::value(&type_name),
-                                                         "same as --type")(
+      "type", po::value(&type_name), "matrix type: FP32 (default) FP16 Q8_0 Q5_1 Q5_0 Q4_1 Q4_0")(
+      "format", po::value(&type_name), "same as --type")(
       "seed", po::value(&spec.seed)->default_value(0), "random seed (same seed, same file)")(
       "out,o", po::value(&out)->required(), "output .bin file");
   po::positional_options_description pos;
@@ -56,6 +55,7 @@ int RunMakeModel(const std::vector<std::string>& args) {
                  o, pos, args, &vm, &code)) {
     return code;
   }
+  if (type_name.empty()) type_name = "FP32";
   if (!ParseArch(arch_name, &spec.arch)) {
     return Fail(kName, "--arch must be v4, v5.2, v6 or v7, not '" + arch_name + "'", kExitUsage);
   }

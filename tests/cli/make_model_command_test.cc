@@ -33,6 +33,16 @@ TEST(MakeModelCommand, WritesAModelOfTheRequestedShape) {
   EXPECT_EQ((*m)->layers()[1].ffn_k.dtype, rwkv::DType::kQ5_1);
 }
 
+TEST(MakeModelCommand, FormatIsASynonymOfType) {
+  const std::string path = rwkv::testing::TempDir("cli") + "/f.bin";
+  ShellResult r =
+      RunCli("make-model --arch v4 --layers 1 --embed 64 --vocab 50 --format Q8_0 " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto m = rwkv::Model::Load(path);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->layers()[0].att_k.dtype, rwkv::DType::kQ8_0);
+}
+
 TEST(MakeModelCommand, RejectsBadArguments) {
   const std::string path = rwkv::testing::TempDir("cli") + "/bad.bin";
   EXPECT_EQ(RunCli("make-model --arch v9 --layers 1 --embed 64 --vocab 10 " + path).exit_code, 2);
