@@ -256,6 +256,35 @@ StatusOr<ItemRecord> ItemRecordFromJson(const json& j) {
   return r;
 }
 
+double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*>& records,
+                       const std::vector<int>& counts) {
+  auto value_of = [&](size_t i, const std::string& key) {
+    auto it = records[i]->values.find(key);
+    return it == records[i]->values.end() ? 0.0 : it->second;
+  };
+  double num = 0, den = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (counts[i] == 0) continue;
+    const double w =
+        def.aggregation == Aggregation::kMean || def.aggregation == Aggregation::kExpNegMean
+            ? records[i]->weight
+            : 1.0;
+    num += counts[i] * w * value_of(i, def.key);
+    den += counts[i] * (def.denominator.empty() ? w : value_of(i, def.denominator));
+  }
+  if (den <= 0) return std::nan("");
+  switch (def.aggregation) {
+    case Aggregation::kMean:
+      return num / den;
+    case Aggregation::kExpNegMean:
+    case Aggregation::kExpNegRatio:
+      return std::exp(-num / den);
+    case Aggregation::kBitsPerByte:
+      return -num / den / std::log(2.0);
+  }
+  return std::nan("");
+}
+
 void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, TaskResult* task) {
   std::vector<const ItemRecord*> scored;
   task->n_scored = task->n_errors = 0;
@@ -274,29 +303,8 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
       auto it = scored[i]->values.find(key);
       return it == scored[i]->values.end() ? 0.0 : it->second;
     };
-    // The statistic over a multiset of items (counts[i] copies of item i).
     auto statistic = [&](const std::vector<int>& counts) {
-      double num = 0, den = 0;
-      for (size_t i = 0; i < n; ++i) {
-        if (counts[i] == 0) continue;
-        const double w =
-            d.aggregation == Aggregation::kMean || d.aggregation == Aggregation::kExpNegMean
-                ? scored[i]->weight
-                : 1.0;
-        num += counts[i] * w * value_of(i, d.key);
-        den += counts[i] * (d.denominator.empty() ? w : value_of(i, d.denominator));
-      }
-      if (den <= 0) return std::nan("");
-      switch (d.aggregation) {
-        case Aggregation::kMean:
-          return num / den;
-        case Aggregation::kExpNegMean:
-        case Aggregation::kExpNegRatio:
-          return std::exp(-num / den);
-        case Aggregation::kBitsPerByte:
-          return -num / den / std::log(2.0);
-      }
-      return std::nan("");
+      return MetricStatistic(d, scored, counts);
     };
     m.value = statistic(std::vector<int>(n, 1));
     bool binary_unit = d.aggregation == Aggregation::kMean;

@@ -112,6 +112,12 @@ StatusOr<RunResults> RunResultsFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ItemRecord& r);
 StatusOr<ItemRecord> ItemRecordFromJson(const nlohmann::json& j);
 
+// The metric `def` over a multiset of records: counts[i] copies of records[i] (all 1 for the
+// point estimate; resampled counts for the bootstrap). NaN when the denominator is not
+// positive. REQUIRES: counts.size() == records.size(); records without error.
+double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*>& records,
+                       const std::vector<int>& counts);
+
 // Computes every metric of `task` (metrics, pass threshold; names and counts already set)
 // from its records. Records with an error are counted, not scored. Bootstrap resampling is
 // seeded from `seed` and the task's name, so results are deterministic.
