@@ -80,13 +80,10 @@ int main(int argc, char** argv) {
   // the system when freed, so one model's peak RSS does not carry the previous one's heap.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
-  std::printf("Machine bounds (measured now):\n");
-  std::vector<double> bandwidth, gemm;
+  std::printf("Machine bounds at the start:\n");
   for (int t : thread_counts) {
-    bandwidth.push_back(MeasureReadBandwidth(t));
-    gemm.push_back(MeasureGemmRate(t));
     std::printf("  %d thread(s): memory read %.1f GB/s, FP32 GEMM (Eigen) %.1f GFLOP/s\n", t,
-                bandwidth.back() / 1e9, gemm.back() / 1e9);
+                MeasureReadBandwidth(t) / 1e9, MeasureGemmRate(t) / 1e9);
   }
 
   char tmpl[] = "/tmp/rwkv-engine-bench-XXXXXX";
@@ -95,9 +92,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string dir = tmpl;
-  std::printf("\n%-10s %-5s %8s %3s | %9s %6s | %9s %6s | %9s %6s | %9s %9s\n", "shape", "type",
-              "file MiB", "thr", "decode/s", "%bw", "prefill/s", "%gemm", "pf-all/s", "%gemm",
-              "rss-dec", "rss-peak");
+  std::printf("\n%-10s %-5s %8s %3s | %6s %7s | %9s %6s | %9s %6s | %9s %6s | %8s %8s\n", "shape",
+              "type", "file MiB", "thr", "GB/s", "GFLOP/s", "decode/s", "%bw", "prefill/s", "%gemm",
+              "pf-all/s", "%gemm", "rss-dec", "rss-peak");
   int failures = 0;
   for (const std::string& shape_name : shapes) {
     Shape shape;
@@ -133,22 +130,26 @@ int main(int argc, char** argv) {
       const double flops_last = FlopsPerToken(**model, false);
       const double flops_all = FlopsPerToken(**model, true);
       for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+        // The bounds again right before the run, so that other load on the machine weighs on
+        // both sides of each ratio alike.
+        const double bandwidth = MeasureReadBandwidth(thread_counts[ti]);
+        const double gemm = MeasureGemmRate(thread_counts[ti]);
         SetThreads(thread_counts[ti]);
-        if (ti > 0) ResetPeakRss();  // the model stays loaded: the peak starts from it again
+        ResetPeakRss();  // from the loaded model on
         auto r = MeasureSpeed(**model, so);
         if (!r.ok()) {
           std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
           ++failures;
           continue;
         }
-        const double bound = bandwidth[ti] / bytes_per_token;
+        const double bound = bandwidth / bytes_per_token;
         std::printf(
-            "%-10s %-5s %8.1f %3d | %9.1f %5.0f%% | %9.1f %5.0f%% | %9.1f %5.0f%% | %9.1f "
-            "%9.1f\n",
-            shape.name, type_name.c_str(), file_mib, thread_counts[ti], r->decode_tok_s,
-            100 * r->decode_tok_s / bound, r->prefill_tok_s,
-            100 * r->prefill_tok_s * flops_last / gemm[ti], r->prefill_all_logits_tok_s,
-            100 * r->prefill_all_logits_tok_s * flops_all / gemm[ti], r->decode_peak_rss_mib,
+            "%-10s %-5s %8.1f %3d | %6.1f %7.1f | %9.1f %5.0f%% | %9.1f %5.0f%% | %9.1f %5.0f%% | "
+            "%8.1f %8.1f\n",
+            shape.name, type_name.c_str(), file_mib, thread_counts[ti], bandwidth / 1e9, gemm / 1e9,
+            r->decode_tok_s, 100 * r->decode_tok_s / bound, r->prefill_tok_s,
+            100 * r->prefill_tok_s * flops_last / gemm, r->prefill_all_logits_tok_s,
+            100 * r->prefill_all_logits_tok_s * flops_all / gemm, r->decode_peak_rss_mib,
             PeakRssMiB());
         std::fflush(stdout);
       }
@@ -159,9 +160,12 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
   std::printf(
-      "\n%%bw: decode tok/s over the bandwidth bound (read bandwidth / weight bytes per token).\n"
+      "\nGB/s, GFLOP/s: memory read bandwidth and Eigen's FP32 GEMM rate measured right before "
+      "the row.\n%%bw: decode tok/s over the bandwidth bound (read bandwidth / weight bytes per "
+      "token).\n"
       "%%gemm: prefill FLOP/s (2 x matrix values per token; with the head for all logits) over "
-      "the GEMM rate.\nrss-dec: peak RSS after loading and decoding; rss-peak: after the "
+      "the GEMM rate.\nrss-dec: peak RSS (MiB) with the model loaded, after decoding; rss-peak: "
+      "after the "
       "prefill runs too (all-logits holds [%d][vocab] floats). Decode %d tokens, prefill %d; "
       "each rate the best of %d runs.\n",
       so.prefill_tokens, so.decode_tokens, so.prefill_tokens, so.repeats);
