@@ -19,44 +19,13 @@ double McNemarExactP(int only_a, int only_b) {
   return std::min(1.0, 2.0 * sum);
 }
 
-double MetricStatistic(const harness::MetricDef& def,
-                       const std::vector<const harness::ItemRecord*>& records,
-                       const std::vector<int>& counts) {
-  using harness::Aggregation;
-  auto value_of = [&](size_t i, const std::string& key) {
-    auto it = records[i]->values.find(key);
-    return it == records[i]->values.end() ? 0.0 : it->second;
-  };
-  double num = 0, den = 0;
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (counts[i] == 0) continue;
-    const double w =
-        def.aggregation == Aggregation::kMean || def.aggregation == Aggregation::kExpNegMean
-            ? records[i]->weight
-            : 1.0;
-    num += counts[i] * w * value_of(i, def.key);
-    den += counts[i] * (def.denominator.empty() ? w : value_of(i, def.denominator));
-  }
-  if (den <= 0) return std::nan("");
-  switch (def.aggregation) {
-    case Aggregation::kMean:
-      return num / den;
-    case Aggregation::kExpNegMean:
-    case Aggregation::kExpNegRatio:
-      return std::exp(-num / den);
-    case Aggregation::kBitsPerByte:
-      return -num / den / std::log(2.0);
-  }
-  return std::nan("");
-}
-
 PairedEstimate PairedBootstrap(const harness::MetricDef& def,
                                const std::vector<const harness::ItemRecord*>& a,
                                const std::vector<const harness::ItemRecord*>& b, uint64_t seed,
                                int resamples) {
   PairedEstimate out;
   auto diff = [&](const std::vector<int>& counts) {
-    return MetricStatistic(def, b, counts) - MetricStatistic(def, a, counts);
+    return harness::MetricStatistic(def, b, counts) - harness::MetricStatistic(def, a, counts);
   };
   out.diff = diff(std::vector<int>(a.size(), 1));
   const harness::BootstrapEstimate est = harness::Bootstrap(a.size(), diff, seed, resamples);

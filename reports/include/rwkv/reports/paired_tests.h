@@ -21,17 +21,12 @@ struct PairedEstimate {
   double p_value = 1;  // two-sided, normal approximation diff / std_err (1 when std_err = 0)
 };
 
-// Paired bootstrap of metric `def` between two runs' records of the same items
-// (a[i] and b[i] are the same item): both sides are resampled with the same multiplicities.
+// Paired bootstrap of metric `def` (harness::MetricStatistic) between two runs' records of the
+// same items (a[i] and b[i] are the same item): both sides are resampled with the same
+// multiplicities.
 PairedEstimate PairedBootstrap(const harness::MetricDef& def,
                                const std::vector<const harness::ItemRecord*>& a,
                                const std::vector<const harness::ItemRecord*>& b, uint64_t seed,
                                int resamples = 1000);
-
-// The value of metric `def` over `records` with multiplicities `counts` (same formula as
-// results.json's aggregation). NaN when the denominator is zero.
-double MetricStatistic(const harness::MetricDef& def,
-                       const std::vector<const harness::ItemRecord*>& records,
-                       const std::vector<int>& counts);
 
 }  // namespace rwkv::reports
