@@ -10,6 +10,7 @@
 #include "rwkv/harness/progress.h"
 #include "rwkv/harness/runner.h"
 #include "rwkv/harness/suite_loader.h"
+#include "rwkv/reports/run_reports.h"
 
 namespace rwkv::cli {
 
@@ -139,6 +140,8 @@ int RunRun(const std::vector<std::string>& args) {
   printer.Finish();
   if (!results.ok()) return Fail(kName, results.status().ToString());
   PrintSummary(*results);
+  if (Status st = reports::WriteRunFolderReports(out_dir, *results); !st.ok())
+    return Fail(kName, st.ToString());
   std::printf("wrote %s/results.json and %s/samples.jsonl\n", out_dir.c_str(), out_dir.c_str());
   int errors = 0;
   bool failed = false;

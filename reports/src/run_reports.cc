@@ -29,4 +29,10 @@ Status WriteRunReports(const std::string& out_dir, const harness::RunResults& re
   return WriteReportFiles(out_dir, model);
 }
 
+Status WriteRunFolderReports(const std::string& out_dir, const harness::RunResults& results) {
+  ASSIGN_OR_RETURN(const std::vector<harness::ItemRecord> records,
+                   harness::ReadSamples(out_dir + "/samples.jsonl"));
+  return WriteRunReports(out_dir, results, records);
+}
+
 }  // namespace rwkv::reports

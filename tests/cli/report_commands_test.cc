@@ -111,4 +111,17 @@ TEST(CompareCommand, WritesSideBySideReports) {
   EXPECT_EQ(RunCli("compare " + runs.base).exit_code, 2);
 }
 
+TEST(RunCommand, WritesTheReportFilesIntoTheRunFolder) {
+  REQUIRE_SHARED();
+  const std::string dir = rwkv::testing::TempDir("run_reports_cli");
+  ShellResult r = RunCli("run arithmetic --limit 2 --progress none --out " + dir + "/run --model " +
+                         rwkv::testing::SharedPath("models/tiny/tiny-rwkv-4v0-660K-FP32.bin"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* f : {"summary.csv", "items.csv", "junit.xml", "report.html"}) {
+    EXPECT_FALSE(rwkv::testing::ReadFileBytes(dir + "/run/" + f).empty()) << f;
+  }
+  const std::string junit = rwkv::testing::ReadFileBytes(dir + "/run/junit.xml");
+  EXPECT_NE(junit.find("name=\"arithmetic/add_1digit\""), std::string::npos) << junit;
+}
+
 }  // namespace

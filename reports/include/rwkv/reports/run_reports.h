@@ -20,4 +20,8 @@ Status WriteReportFiles(const std::string& out_dir, const ReportModel& model);
 Status WriteRunReports(const std::string& out_dir, const harness::RunResults& results,
                        const std::vector<harness::ItemRecord>& records);
 
+// After `rwkv-eval run`: reads OUT_DIR/samples.jsonl (as the run left it) and writes the
+// report files next to results.json. Errors: samples.jsonl unreadable or malformed; I/O.
+Status WriteRunFolderReports(const std::string& out_dir, const harness::RunResults& results);
+
 }  // namespace rwkv::reports
