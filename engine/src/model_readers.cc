@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "rwkv/bin_format.h"
+#include "rwkv/pth_format.h"
+#include "rwkv/safetensors_format.h"
 
 namespace rwkv {
 
@@ -16,7 +18,16 @@ StatusOr<TensorStore> ReadModelFile(const std::string& path) {
   uint32_t m = 0;
   std::memcpy(&m, magic, 4);
   if (got == 4 && m == kRwkvCppMagic) return ReadRwkvCppFile(path);
-  return Status::Unsupported(path + ": unrecognized model file format (supported: rwkv.cpp .bin)");
+  if (got == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) {
+    return ReadPthFile(path);
+  }
+  // safetensors: a little-endian header length, then a JSON object.
+  if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) {
+    return ReadSafetensorsFile(path);
+  }
+  return Status::Unsupported(path +
+                             ": unrecognized model file format (supported: rwkv.cpp .bin, "
+                             "PyTorch .pth, .safetensors)");
 }
 
 }  // namespace rwkv
