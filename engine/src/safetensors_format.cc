@@ -165,4 +165,10 @@ Status WriteSafetensorsFile(const std::string& path, const TensorStore& store,
   return Status::Ok();
 }
 
+Status WriteSafetensorsModel(const std::string& path, const Model& model) {
+  ASSIGN_OR_RETURN(TensorStore official,
+                   OfficialFromCanonical(model.tensors(), model.config().arch));
+  return WriteSafetensorsFile(path, official, official.metadata());
+}
+
 }  // namespace rwkv

@@ -2,9 +2,14 @@
 // unpickler's refusals, and clean errors for damaged files.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <regex>
+
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -144,6 +149,89 @@ TEST(PthArchitecture, MidModelsAreDetectedLikeTheOfficialImplementation) {
     }
   }
 }
+
+// ---- Conversions keep the logits. ----
+
+std::vector<float> LogitsOf(const Model& m, const std::vector<int32_t>& ids) {
+  State s = State::Initial(m);
+  std::vector<float> logits;
+  Status st = Forward(m, &s, ids, LogitsMode::kAll, &logits, ForwardOptions());
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return logits;
+}
+
+// Rewrites a safetensors file's header keys with `rename` (the data stays as it is).
+void RenameSafetensorsKeys(const std::string& in, const std::string& out,
+                           const std::function<std::string(const std::string&)>& rename) {
+  const std::string bytes = testing::ReadFileBytes(in);
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, len));
+  nlohmann::json renamed = nlohmann::json::object();
+  for (auto it = header.begin(); it != header.end(); ++it) renamed[rename(it.key())] = it.value();
+  std::string text = renamed.dump();
+  const uint64_t new_len = text.size();
+  std::string result(reinterpret_cast<const char*>(&new_len), 8);
+  result += text + bytes.substr(8 + len);
+  std::ofstream(out, std::ios::binary) << result;
+}
+
+class RoundTripTest : public ::testing::TestWithParam<FileCase> {};
+
+// .pth -> safetensors (official names) -> same logits; and the same file under the names of
+// Hugging Face transformers (v4) or flash-linear-attention (v7) -> same logits.
+TEST_P(RoundTripTest, SafetensorsKeepsTheLogits) {
+  REQUIRE_SHARED();
+  const FileCase& c = GetParam();
+  const std::vector<int32_t> ids = c.mid ? MidIds() : PromptBytes();
+  auto original = Model::Load(SharedPath(c.path));
+  ASSERT_TRUE(original.ok()) << original.status().ToString();
+  const std::vector<float> expected = LogitsOf(**original, ids);
+  const std::string dir = testing::TempDir("roundtrip");
+  const std::string st = dir + "/model.safetensors";
+  ASSERT_TRUE(WriteSafetensorsModel(st, **original).ok());
+  auto copy = Model::Load(st);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ((*copy)->config().arch, (*original)->config().arch);
+  const float d = MaxAbsDiff(LogitsOf(**copy, ids), expected);
+  std::printf("  %s -> safetensors: max |difference| %.3g\n", c.path.c_str(), d);
+  EXPECT_LE(d, 1e-5f);
+
+  std::function<std::string(const std::string&)> rename;
+  if (c.version[0] == '4') {
+    // transformers' convert_rwkv_checkpoint_to_hf naming.
+    rename = [](std::string n) {
+      n = std::regex_replace(n, std::regex("^emb\\."), "embeddings.");
+      n = std::regex_replace(n, std::regex("^blocks\\.0\\.ln0\\."), "blocks.0.pre_ln.");
+      n = std::regex_replace(n, std::regex("\\.att\\."), ".attention.");
+      n = std::regex_replace(n, std::regex("\\.ffn\\."), ".feed_forward.");
+      n = std::regex_replace(n, std::regex("\\.time_mix_k$"), ".time_mix_key");
+      n = std::regex_replace(n, std::regex("\\.time_mix_v$"), ".time_mix_value");
+      n = std::regex_replace(n, std::regex("\\.time_mix_r$"), ".time_mix_receptance");
+      return n == "head.weight" || n == "__metadata__" ? n : "rwkv." + n;
+    };
+  } else {
+    return;  // transformers naming is RWKV-4's; fla's RWKV-7 naming also transposes LoRA weights
+  }
+  const std::string hf = dir + "/hf.safetensors";
+  RenameSafetensorsKeys(st, hf, rename);
+  auto from_hf = Model::Load(hf);
+  ASSERT_TRUE(from_hf.ok()) << from_hf.status().ToString();
+  const float d_hf = MaxAbsDiff(LogitsOf(**from_hf, ids), expected);
+  std::printf("  %s -> transformers-named safetensors: max |difference| %.3g\n", c.path.c_str(),
+              d_hf);
+  EXPECT_LE(d_hf, 1e-5f);
+}
+
+std::vector<FileCase> RoundTripCases() {
+  std::vector<FileCase> out;
+  for (const FileCase& c : OfficialCases()) {
+    if (c.path.find(".pth") != std::string::npos) out.push_back(c);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shared, RoundTripTest, ::testing::ValuesIn(RoundTripCases()), Name);
 
 // ---- A hand-made torch.save archive: a stored zip holding "archive/data.pkl". ----
 

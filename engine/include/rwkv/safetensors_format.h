@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "rwkv/model.h"
 #include "rwkv/status.h"
 #include "rwkv/tensor_store.h"
 
@@ -25,5 +26,10 @@ StatusOr<TensorStore> ReadSafetensorsFile(const std::string& path);
 // tensor (safetensors holds F32/F16/BF16 here), I/O.
 Status WriteSafetensorsFile(const std::string& path, const TensorStore& store,
                             const std::map<std::string, std::string>& metadata);
+
+// Writes `model` with official names and values (the canonical forms converted back: v4/v5
+// time_decay and v5 time_first as trained, low-rank matrices [in, out]), so that other tools
+// read the file. Errors: quantized weights, I/O.
+Status WriteSafetensorsModel(const std::string& path, const Model& model);
 
 }  // namespace rwkv
