@@ -3,6 +3,8 @@
 namespace rwkv::cli {
 
 int RunLogits(const std::vector<std::string>& args);
+int RunConvert(const std::vector<std::string>& args);
+int RunInspect(const std::vector<std::string>& args);
 int RunMakeModel(const std::vector<std::string>& args);
 int RunBench(const std::vector<std::string>& args);
 int RunRun(const std::vector<std::string>& args);
@@ -25,6 +27,8 @@ const std::vector<Command>& Commands() {
       {"show", "print the exact prompt of one suite item", RunShow},
       {"merge", "combine the outputs of sharded runs into one run", RunMerge},
       {"logits", "write the logits after every token as raw float32", RunLogits},
+      {"convert", "convert a model between .pth/.safetensors/.bin and matrix types", RunConvert},
+      {"inspect", "print a model's architecture, tensors, size and tokenizer", RunInspect},
       {"make-model", "write a random-weight model of a real shape (for benchmarks)", RunMakeModel},
       {"bench", "measure decode and prefill speed and peak memory of a model", RunBench},
       {"tokenize", "print the token ids of a text as a JSON array", RunTokenize},
