@@ -19,6 +19,7 @@ int RunServe(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
 int RunGate(const std::vector<std::string>& args);
 
+int RunTrain(const std::vector<std::string>& args);
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"run", "run suites through a model; write results.json and samples.jsonl", RunRun},
