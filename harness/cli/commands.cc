@@ -36,6 +36,7 @@ const std::vector<Command>& Commands() {
       {"detokenize", "print the text of a JSON array of token ids", RunDetokenize},
       {"pull", "download an official model and its tokenizer into the cache", RunPull},
       {"serve", "serve a model through an OpenAI-compatible HTTP API", RunServe},
+      {"train", "train a small RWKV-7 on the CPU (text, tokens or generators)", RunTrain},
       {"compare", "compare runs side by side with paired significance tests", RunCompare},
       {"gate", "fail when a candidate run regresses against a baseline (CI)", RunGate},
   };
