@@ -2,6 +2,7 @@
 
 namespace rwkv::cli {
 
+int RunGenerate(const std::vector<std::string>& args);
 int RunLogits(const std::vector<std::string>& args);
 int RunConvert(const std::vector<std::string>& args);
 int RunInspect(const std::vector<std::string>& args);
@@ -18,8 +19,8 @@ int RunPull(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
 int RunGate(const std::vector<std::string>& args);
-
 int RunTrain(const std::vector<std::string>& args);
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"run", "run suites through a model; write results.json and samples.jsonl", RunRun},
@@ -27,6 +28,9 @@ const std::vector<Command>& Commands() {
       {"validate", "check suites against the schema without a model", RunValidate},
       {"show", "print the exact prompt of one suite item", RunShow},
       {"merge", "combine the outputs of sharded runs into one run", RunMerge},
+      {"compare", "compare runs side by side with paired significance tests", RunCompare},
+      {"gate", "fail when a candidate run regresses against a baseline (CI)", RunGate},
+      {"generate", "continue a prompt with the built-in engine, streaming the text", RunGenerate},
       {"logits", "write the logits after every token as raw float32", RunLogits},
       {"convert", "convert a model between .pth/.safetensors/.bin and matrix types", RunConvert},
       {"inspect", "print a model's architecture, tensors, size and tokenizer", RunInspect},
@@ -37,8 +41,6 @@ const std::vector<Command>& Commands() {
       {"pull", "download an official model and its tokenizer into the cache", RunPull},
       {"serve", "serve a model through an OpenAI-compatible HTTP API", RunServe},
       {"train", "train a small RWKV-7 on the CPU (text, tokens or generators)", RunTrain},
-      {"compare", "compare runs side by side with paired significance tests", RunCompare},
-      {"gate", "fail when a candidate run regresses against a baseline (CI)", RunGate},
   };
   return kCommands;
 }
