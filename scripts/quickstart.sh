@@ -18,5 +18,4 @@ if [ ! -f "$model" ]; then
 fi
 out="out/quickstart"
 echo "quickstart: running the bundled suites on $model into $out"
-build/rwkv-eval run suites/arithmetic.yaml suites/patterns.yaml suites/code.yaml \
-  suites/recall/passkey.yaml --model "$model" --out "$out" "$@"
+build/rwkv-eval run suites/arithmetic.yaml suites/patterns.yaml suites/code.yaml --model "$model" --out "$out" "$@"
