@@ -232,6 +232,37 @@ class Scorer {
 
 int64_t DefaultCount(const std::string& s) { return static_cast<int64_t>(s.size() / 4); }
 
+using CountFn = std::function<int64_t(const std::string&)>;
+
+// Filler appended since a mark, measured in tokens: by the session when there is one, else by
+// counting the filler text gathered for a whole prompt.
+class FillerRun {
+ public:
+  FillerRun(Session* session, const CountFn& count)
+      : s_(session), count_(count), base_(session ? session->tokens() : 0) {}
+  int64_t tokens() const { return s_ ? s_->tokens() - base_ : count_(text_); }
+  const std::string& text() const { return text_; }
+  // Appends filler sentences until at least `target` tokens have been appended.
+  Status FillTo(int64_t target, FillerCursor* cursor, Digest* digest) {
+    while (tokens() < target) {
+      const std::string piece = cursor->Next();
+      digest->Add(piece);
+      if (s_) {
+        RETURN_IF_ERROR(s_->Append(piece));
+      } else {
+        text_ += piece;
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Session* s_;
+  const CountFn& count_;
+  int64_t base_;
+  std::string text_;
+};
+
 // Distance probes: facts, then filler, checkpoints at each distance.
 Status RunDistances(ModelAdapter& model, const RecallSpec& spec, const RecallOptions& opts,
                     const std::vector<std::string>& filler, bool sessions,
@@ -244,26 +275,14 @@ Status RunDistances(ModelAdapter& model, const RecallSpec& spec, const RecallOpt
     Digest digest;
     digest.Add(t.facts);
     std::unique_ptr<Session> s;
-    int64_t n0 = 0;
-    std::string text;  // filler so far (whole-prompt mode)
     if (sessions) {
       ASSIGN_OR_RETURN(s, model.NewSession());
       RETURN_IF_ERROR(s->Append(t.facts));
-      n0 = s->tokens();
     }
+    FillerRun filler_run(s.get(), count);
     for (int64_t target : spec.distances) {
-      int64_t have = sessions ? s->tokens() - n0 : count(text);
-      while (have < target) {
-        const std::string piece = cursor.Next();
-        digest.Add(piece);
-        if (sessions) {
-          RETURN_IF_ERROR(s->Append(piece));
-          have = s->tokens() - n0;
-        } else {
-          text += piece;
-          have = count(text);
-        }
-      }
+      RETURN_IF_ERROR(filler_run.FillTo(target, &cursor, &digest));
+      const int64_t have = filler_run.tokens();
       RecallResult r;
       r.trial = trial;
       r.target = target;
@@ -277,7 +296,7 @@ Status RunDistances(ModelAdapter& model, const RecallSpec& spec, const RecallOpt
       } else {
         const std::string id = std::string(RecallKindName(spec.kind)) + "/" +
                                std::to_string(trial) + "/" + std::to_string(target);
-        RETURN_IF_ERROR(scorer.FromPrompt(t.facts + text + t.question, t, id, &r));
+        RETURN_IF_ERROR(scorer.FromPrompt(t.facts + filler_run.text() + t.question, t, id, &r));
       }
       if (opts.on_result) opts.on_result(r);
       out->push_back(std::move(r));
@@ -302,42 +321,17 @@ Status RunNeedle(ModelAdapter& model, const RecallSpec& spec, const RecallOption
         Digest digest;
         digest.Add(t.facts);
         std::unique_ptr<Session> s;
-        std::string before, after;
-        int64_t have = 0;
         if (sessions) {
           ASSIGN_OR_RETURN(s, model.NewSession());
           RETURN_IF_ERROR(s->Append(t.facts));
         }
-        const int64_t base = sessions ? s->tokens() : 0;
-        while (have < pre) {
-          const std::string piece = cursor.Next();
-          digest.Add(piece);
-          if (sessions) {
-            RETURN_IF_ERROR(s->Append(piece));
-            have = s->tokens() - base;
-          } else {
-            before += piece;
-            have = count(before);
-          }
-        }
+        FillerRun before(s.get(), count);
+        RETURN_IF_ERROR(before.FillTo(pre, &cursor, &digest));
         digest.Add(t.needle);
-        int64_t n0 = 0;
-        if (sessions) {
-          RETURN_IF_ERROR(s->Append(t.needle));
-          n0 = s->tokens();
-        }
-        have = 0;
-        while (have < post) {
-          const std::string piece = cursor.Next();
-          digest.Add(piece);
-          if (sessions) {
-            RETURN_IF_ERROR(s->Append(piece));
-            have = s->tokens() - n0;
-          } else {
-            after += piece;
-            have = count(after);
-          }
-        }
+        if (sessions) RETURN_IF_ERROR(s->Append(t.needle));
+        FillerRun after(s.get(), count);
+        RETURN_IF_ERROR(after.FillTo(post, &cursor, &digest));
+        const int64_t have = after.tokens();
         RecallResult r;
         r.trial = trial;
         r.target = length;
@@ -352,8 +346,8 @@ Status RunNeedle(ModelAdapter& model, const RecallSpec& spec, const RecallOption
         } else {
           const std::string id = "needle/" + std::to_string(trial) + "/" + std::to_string(length) +
                                  "/" + std::to_string(depth);
-          RETURN_IF_ERROR(
-              scorer.FromPrompt(t.facts + before + t.needle + after + t.question, t, id, &r));
+          RETURN_IF_ERROR(scorer.FromPrompt(
+              t.facts + before.text() + t.needle + after.text() + t.question, t, id, &r));
         }
         if (opts.on_result) opts.on_result(r);
         out->push_back(std::move(r));

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "reference_inputs.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
 #include "rwkv/pth_format.h"
@@ -23,41 +24,12 @@
 namespace rwkv {
 namespace {
 
+using testing::MaxAbsDiff;
+using testing::MidIds;
+using testing::PromptBytes;
+
 using testing::ReadF32;
 using testing::SharedPath;
-
-std::vector<int32_t> PromptBytes() {
-  const std::string text = testing::ReadFileBytes(SharedPath("reference/rwkv.cpp/prompt-seed.txt"));
-  return std::vector<int32_t>(text.begin(), text.end());
-}
-
-std::vector<int32_t> MidIds() {
-  const std::string text = testing::ReadFileBytes(SharedPath("reference/mid/ids-visible.json"));
-  std::vector<int32_t> ids;
-  long v = 0;
-  bool in = false;
-  for (char ch : text) {
-    if (ch >= '0' && ch <= '9') {
-      v = v * 10 + (ch - '0');
-      in = true;
-    } else if (in) {
-      ids.push_back(static_cast<int32_t>(v));
-      v = 0;
-      in = false;
-    }
-  }
-  return ids;
-}
-
-float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    const float d = std::fabs(a[i] - b[i]);
-    if (!(d <= m)) m = std::isnan(d) ? INFINITY : d;
-  }
-  return m;
-}
 
 std::vector<float> Logits(const std::string& path, const std::vector<int32_t>& ids) {
   auto model = Model::Load(path);

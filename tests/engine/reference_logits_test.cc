@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "reference_inputs.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
 #include "shared_data.h"
@@ -14,44 +15,12 @@
 namespace rwkv {
 namespace {
 
+using testing::MaxAbsDiff;
+using testing::MidIds;
+using testing::PromptBytes;
+
 using testing::ReadF32;
 using testing::SharedPath;
-
-std::vector<int32_t> PromptBytes() {
-  const std::string text = testing::ReadFileBytes(SharedPath("reference/rwkv.cpp/prompt-seed.txt"));
-  std::vector<int32_t> ids;
-  for (unsigned char ch : text) ids.push_back(ch);
-  return ids;
-}
-
-std::vector<int32_t> MidIds() {
-  // ids-visible.json is a flat JSON array of integers.
-  const std::string text = testing::ReadFileBytes(SharedPath("reference/mid/ids-visible.json"));
-  std::vector<int32_t> ids;
-  long v = 0;
-  bool in = false;
-  for (char ch : text) {
-    if (ch >= '0' && ch <= '9') {
-      v = v * 10 + (ch - '0');
-      in = true;
-    } else if (in) {
-      ids.push_back(static_cast<int32_t>(v));
-      v = 0;
-      in = false;
-    }
-  }
-  return ids;
-}
-
-float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    const float d = std::fabs(a[i] - b[i]);
-    if (!(d <= m)) m = std::isnan(d) ? INFINITY : d;
-  }
-  return m;
-}
 
 std::vector<float> RunLogits(const Model& m, const std::vector<int32_t>& ids, int chunk) {
   State s = State::Initial(m);
@@ -124,8 +93,8 @@ TEST_P(TinyBinTest, MatchesOfficialLogits) {
 
 std::vector<Case> TinyCases() {
   std::vector<Case> out;
-  for (const char* m : {"tiny-rwkv-4v0-660K", "tiny-rwkv-5v1-730K", "tiny-rwkv-5v2-730K",
-                        "tiny-rwkv-7v0-834K"}) {
+  for (const char* m :
+       {"tiny-rwkv-4v0-660K", "tiny-rwkv-5v1-730K", "tiny-rwkv-5v2-730K", "tiny-rwkv-7v0-834K"}) {
     for (const char* f : {"FP32", "FP16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"}) {
       out.push_back({m, f});
     }
@@ -154,8 +123,8 @@ TEST_P(MidBinTest, MatchesOfficialLogits) {
   EXPECT_LE(MaxAbsDiff(serial, sequence), 1e-4f);
   float tolerance = 1e-4f;
   if (c.format != "FP32") {
-    const std::vector<float> peer = ReadF32(SharedPath("reference/mid/rwkvcpp-logits-visible-" +
-                                                       c.model + "-" + c.format + ".f32"));
+    const std::vector<float> peer = ReadF32(
+        SharedPath("reference/mid/rwkvcpp-logits-visible-" + c.model + "-" + c.format + ".f32"));
     tolerance = 1.1f * MaxAbsDiff(peer, official);
   }
   const float d = MaxAbsDiff(serial, official);

@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "reference_inputs.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
 #include "shared_data.h"
 
 namespace rwkv {
 namespace {
+
+using testing::MaxAbsDiff;
 
 std::shared_ptr<const Model> Load(const std::string& relative) {
   auto m = Model::Load(testing::SharedPath(relative));
@@ -108,16 +111,6 @@ TEST(StateTest, DamagedStateFilesAreRejected) {
     EXPECT_FALSE(s.ok()) << "cut at " << cut;
   }
   EXPECT_EQ(State::Load(dir + "/missing.state", *m).status().code(), StatusCode::kNotFound);
-}
-
-float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    const float d = std::fabs(a[i] - b[i]);
-    m = std::isnan(d) ? INFINITY : std::max(m, d);
-  }
-  return m;
 }
 
 TEST(StateTest, OneAndTwoThreadsAgree) {
