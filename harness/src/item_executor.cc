@@ -137,6 +137,8 @@ ItemRecord ExecuteItem(const PlannedItem& p, adapters::ModelAdapter& model, Pref
         rec.output_tokens = r.n_tokens;
         return Status::Ok();
       }
+      case TaskKind::kRecall:  // whole trials at once: recall_executor.h
+        return Status::Internal("recall checkpoints run through ExecuteRecallUnit");
     }
     return Status::Internal("unknown task kind");
   }();

@@ -269,7 +269,7 @@ Status RunDistances(ModelAdapter& model, const RecallSpec& spec, const RecallOpt
                     std::vector<RecallResult>* out) {
   Scorer scorer(model, spec);
   auto count = opts.count_tokens ? opts.count_tokens : DefaultCount;
-  for (int trial = 0; trial < spec.trials; ++trial) {
+  for (int trial = spec.first_trial; trial < spec.first_trial + spec.trials; ++trial) {
     const TrialText t = MakeTrial(spec, trial);
     FillerCursor cursor(filler);
     Digest digest;
@@ -311,7 +311,7 @@ Status RunNeedle(ModelAdapter& model, const RecallSpec& spec, const RecallOption
                  std::vector<RecallResult>* out) {
   Scorer scorer(model, spec);
   auto count = opts.count_tokens ? opts.count_tokens : DefaultCount;
-  for (int trial = 0; trial < spec.trials; ++trial) {
+  for (int trial = spec.first_trial; trial < spec.first_trial + spec.trials; ++trial) {
     const TrialText t = MakeTrial(spec, trial);
     for (double depth : spec.depths) {
       for (int64_t length : spec.lengths) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "rwkv/harness/decay_fit.h"
 #include "rwkv/harness/prompt.h"
 #include "rwkv/harness/stats.h"
 
@@ -21,6 +22,12 @@ const char* AggregationName(Aggregation a) {
       return "exp_neg_ratio";
     case Aggregation::kBitsPerByte:
       return "bits_per_byte";
+    case Aggregation::kDecayDistance:
+      return "decay_distance";
+    case Aggregation::kHalfLife:
+      return "half_life";
+    case Aggregation::kEffectiveLength:
+      return "effective_length";
   }
   return "?";
 }
@@ -36,10 +43,40 @@ namespace {
 
 StatusOr<Aggregation> ParseAggregation(const std::string& s) {
   for (Aggregation a : {Aggregation::kMean, Aggregation::kExpNegMean, Aggregation::kExpNegRatio,
-                        Aggregation::kBitsPerByte}) {
+                        Aggregation::kBitsPerByte, Aggregation::kDecayDistance,
+                        Aggregation::kHalfLife, Aggregation::kEffectiveLength}) {
     if (s == AggregationName(a)) return a;
   }
   return Status::InvalidArgument("unknown aggregation '" + s + "'");
+}
+
+bool UsesParam(Aggregation a) {
+  return a == Aggregation::kDecayDistance || a == Aggregation::kEffectiveLength;
+}
+
+// Numbers that may be NaN ("not reached") are written as null and read back as NaN.
+double NumberOrNaN(const json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
+
+// The recall checkpoints among `records`, weighted by counts × item weight.
+std::vector<DecayObservation> DecayObservations(const std::vector<const ItemRecord*>& records,
+                                                const std::vector<int>& counts) {
+  std::vector<DecayObservation> obs;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& v = records[i]->values;
+    auto get = [&](const char* key, double fallback) {
+      auto it = v.find(key);
+      return it == v.end() ? fallback : it->second;
+    };
+    if (counts[i] == 0 || !v.count("correct")) continue;
+    DecayObservation o;
+    o.target = get("target", 0);
+    o.distance = get("distance", o.target);
+    o.correct = get("correct", 0);
+    o.logprob = get("answer_logprob", std::nan(""));
+    o.weight = counts[i] * records[i]->weight;
+    obs.push_back(o);
+  }
+  return obs;
 }
 
 json ModelToJson(const adapters::ModelInfo& m) {
@@ -95,15 +132,17 @@ json ToJson(const RunResults& r) {
   for (const TaskResult& t : r.tasks) {
     json metrics = json::array();
     for (const MetricResult& m : t.metrics) {
+      auto number = [](double x) { return std::isnan(x) ? json(nullptr) : json(x); };
       metrics.push_back({{"name", m.def.name},
                          {"aggregation", AggregationName(m.def.aggregation)},
                          {"key", m.def.key},
                          {"denominator", m.def.denominator},
                          {"higher_is_better", m.def.higher_is_better},
-                         {"value", m.value},
-                         {"stderr", m.std_err},
-                         {"ci95", {m.ci_low, m.ci_high}},
+                         {"value", number(m.value)},
+                         {"stderr", number(m.std_err)},
+                         {"ci95", {number(m.ci_low), number(m.ci_high)}},
                          {"interval", m.interval}});
+      if (UsesParam(m.def.aggregation)) metrics.back()["param"] = m.def.param;
     }
     json tj = {{"suite", t.suite},       {"task", t.task},
                {"kind", t.kind},         {"tags", t.tags},
@@ -173,10 +212,11 @@ StatusOr<RunResults> RunResultsFromJson(const json& j) {
         mr.def.key = m.at("key").get<std::string>();
         mr.def.denominator = m.at("denominator").get<std::string>();
         mr.def.higher_is_better = m.at("higher_is_better").get<bool>();
-        mr.value = m.at("value").get<double>();
-        mr.std_err = m.at("stderr").get<double>();
-        mr.ci_low = m.at("ci95").at(0).get<double>();
-        mr.ci_high = m.at("ci95").at(1).get<double>();
+        mr.def.param = m.value("param", 0.0);
+        mr.value = NumberOrNaN(m.at("value"));
+        mr.std_err = NumberOrNaN(m.at("stderr"));
+        mr.ci_low = NumberOrNaN(m.at("ci95").at(0));
+        mr.ci_high = NumberOrNaN(m.at("ci95").at(1));
         mr.interval = m.at("interval").get<std::string>();
         tr.metrics.push_back(mr);
       }
@@ -258,6 +298,16 @@ StatusOr<ItemRecord> ItemRecordFromJson(const json& j) {
 
 double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*>& records,
                        const std::vector<int>& counts) {
+  switch (def.aggregation) {
+    case Aggregation::kDecayDistance:
+      return DecayDistance(DecayObservations(records, counts), def.param);
+    case Aggregation::kHalfLife:
+      return AnswerHalfLife(DecayObservations(records, counts));
+    case Aggregation::kEffectiveLength:
+      return EffectiveLength(DecayObservations(records, counts), def.param);
+    default:
+      break;
+  }
   auto value_of = [&](size_t i, const std::string& key) {
     auto it = records[i]->values.find(key);
     return it == records[i]->values.end() ? 0.0 : it->second;
@@ -281,6 +331,8 @@ double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*
       return std::exp(-num / den);
     case Aggregation::kBitsPerByte:
       return -num / den / std::log(2.0);
+    default:
+      break;
   }
   return std::nan("");
 }
@@ -307,20 +359,25 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
       return MetricStatistic(d, scored, counts);
     };
     m.value = statistic(std::vector<int>(n, 1));
+    // Proportions of unit-weight 0/1 values get a Wilson interval; with a denominator only the
+    // records whose (0/1) denominator is 1 are the trials.
     bool binary_unit = d.aggregation == Aggregation::kMean;
-    double successes = 0;
+    double successes = 0, trials = 0;
     for (size_t i = 0; i < n && binary_unit; ++i) {
       const double v = value_of(i, d.key);
-      binary_unit = scored[i]->weight == 1.0 && (v == 0.0 || v == 1.0);
-      successes += v;
+      const double member = d.denominator.empty() ? 1.0 : value_of(i, d.denominator);
+      binary_unit = scored[i]->weight == 1.0 && (v == 0.0 || v == 1.0) &&
+                    (member == 0.0 || member == 1.0) && (member == 1.0 || v == 0.0);
+      successes += member * v;
+      trials += member;
     }
-    if (n == 0) {
+    if (n == 0 || (binary_unit && trials == 0)) {
       m.value = m.std_err = m.ci_low = m.ci_high = 0;
       m.interval = "none";
     } else if (binary_unit) {
-      const double p = successes / static_cast<double>(n);
-      m.std_err = std::sqrt(p * (1 - p) / static_cast<double>(n));
-      const Interval ci = WilsonInterval(successes, static_cast<double>(n));
+      const double p = successes / trials;
+      m.std_err = std::sqrt(p * (1 - p) / trials);
+      const Interval ci = WilsonInterval(successes, trials);
       m.ci_low = ci.low;
       m.ci_high = ci.high;
       m.interval = "wilson";

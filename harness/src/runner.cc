@@ -10,6 +10,7 @@
 
 #include "item_executor.h"
 #include "journal.h"
+#include "recall_executor.h"
 #include "rwkv/harness/task_metrics.h"
 
 namespace rwkv::harness {
@@ -164,7 +165,8 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
     TaskResult t;
     t.suite = suite->id;
     t.task = task->name;
-    t.kind = TaskKindName(task->kind);
+    t.kind =
+        task->recall && task->recall->position_loss() ? "position_loss" : TaskKindName(task->kind);
     t.tags = task->tags;
     t.n_items = planned_per_task[task];
     for (const MetricDef& d : TaskMetrics(*task)) t.metrics.push_back({d, 0, 0, 0, 0, ""});
@@ -214,6 +216,9 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
     if (!done_keys.count(p.key())) todo.push_back(&p);
   }
 
+  // One item, or the unfinished checkpoints of one recall trial (they share a model pass).
+  const std::vector<std::vector<const PlannedItem*>> units = GroupRecallUnits(todo);
+
   const int max_parallel = std::max(1, model.capabilities().max_parallel);
   const int workers =
       std::max(1, std::min(options.jobs > 0 ? options.jobs : max_parallel, max_parallel));
@@ -229,17 +234,24 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
     while (true) {
       if (options.cancel && options.cancel->load()) return;
       const size_t i = next.fetch_add(1);
-      if (i >= todo.size()) return;
-      ItemRecord rec = ExecuteItem(*todo[i], model, &cache, config.seed);
-      Status st = journal->Append(rec);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!st.ok() && first_error.ok()) first_error = st;
-      ++progress.done;
-      if (!rec.error.empty()) ++progress.errors;
-      finished.push_back(std::move(rec));
-      progress.elapsed_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (options.progress) options.progress(progress);
+      if (i >= units.size()) return;
+      std::vector<ItemRecord> recs;
+      if (units[i].front()->task->kind == TaskKind::kRecall) {
+        recs = ExecuteRecallUnit(units[i], model);
+      } else {
+        recs.push_back(ExecuteItem(*units[i].front(), model, &cache, config.seed));
+      }
+      for (ItemRecord& rec : recs) {
+        Status st = journal->Append(rec);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!st.ok() && first_error.ok()) first_error = st;
+        ++progress.done;
+        if (!rec.error.empty()) ++progress.errors;
+        finished.push_back(std::move(rec));
+        progress.elapsed_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (options.progress) options.progress(progress);
+      }
     }
   };
   if (workers == 1) {

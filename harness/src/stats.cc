@@ -23,7 +23,8 @@ std::vector<double> Replicates(size_t n, const std::function<double(const std::v
   for (int r = 0; r < resamples; ++r) {
     std::fill(counts.begin(), counts.end(), 0);
     for (size_t i = 0; i < n; ++i) ++counts[SplitMix(&state) % n];
-    reps.push_back(f(counts));
+    const double v = f(counts);
+    if (!std::isnan(v)) reps.push_back(v);  // undefined for this resample (e.g. not reached)
   }
   std::sort(reps.begin(), reps.end());
   return reps;
@@ -49,6 +50,11 @@ BootstrapEstimate Bootstrap(size_t n, const std::function<double(const std::vect
     return e;
   }
   const std::vector<double> reps = Replicates(n, f, seed, resamples);
+  if (reps.size() < 2) {
+    e.interval = {std::nan(""), std::nan("")};
+    e.std_err = std::nan("");
+    return e;
+  }
   auto at = [&](double q) {
     return reps[static_cast<size_t>(std::floor(q * static_cast<double>(reps.size() - 1)))];
   };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "recall_task_loader.h"
 #include "rwkv/adapters/file_digest.h"
 #include "rwkv/harness/dataset.h"
 #include "rwkv/harness/extraction.h"
@@ -29,6 +30,8 @@ const char* TaskKindName(TaskKind kind) {
       return "loglikelihood";
     case TaskKind::kPerplexity:
       return "perplexity";
+    case TaskKind::kRecall:
+      return "recall";
   }
   return "?";
 }
@@ -51,7 +54,7 @@ const std::vector<std::string>& TaskFieldNames() {
       "name",       "kind",    "tags",          "description", "template",
       "target",     "choices", "choices_field", "target_type", "few_shot",
       "delimiters", "chat",    "generation",    "extract",     "score",
-      "pass",       "items",   "dataset",       "generator"};
+      "pass",       "items",   "dataset",       "generator",   "recall"};
   return k;
 }
 
@@ -65,14 +68,20 @@ std::string ResolveSuitePath(const std::string& name) {
   auto ends = [&](const std::string& s) {
     return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
   };
-  if (name.find('/') != std::string::npos || ends(".yaml") || ends(".yml")) return name;
-  return SuitesDir() + "/" + name + ".yaml";
+  if (ends(".yaml") || ends(".yml")) return name;
+  const std::string bundled = SuitesDir() + "/" + name + ".yaml";
+  if (name.find('/') == std::string::npos) return bundled;
+  // "recall/passkey": a bundled suite in a subfolder, unless a file of that name exists.
+  std::error_code ec;
+  if (!fs::exists(name, ec) && fs::is_regular_file(bundled, ec)) return bundled;
+  return name;
 }
 
 namespace {
 
 const std::vector<std::string> kBaseFields = {"include", "defaults", "description"};
-const std::vector<std::string> kKinds = {"generate", "choice", "loglikelihood", "perplexity"};
+const std::vector<std::string> kKinds = {"generate", "choice", "loglikelihood", "perplexity",
+                                         "recall"};
 
 struct Loader {
   LoadOptions options;
@@ -487,6 +496,50 @@ struct Loader {
     return Status::Ok();
   }
 
+  // A recall task: tags, description, pass and its `recall:` block (recall_task_loader.h).
+  StatusOr<Task> ParseRecallTask(const YamlRef& ref, Task task) {
+    const std::vector<std::string>& allowed = RecallTaskFieldNames();
+    for (const auto& kv : ref.node) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        return FieldError({kv.first, ref.file}, key,
+                          "does not apply to a recall task (allowed: " + JoinNames(allowed) + ")");
+      }
+    }
+    if (auto r = Lookup(ref, "tags")) {
+      ASSIGN_OR_RETURN(task.tags, ReadStringList(*r, "tags"));
+    }
+    if (auto r = Lookup(ref, "description")) {
+      ASSIGN_OR_RETURN(task.description, ReadString(*r, "description"));
+    }
+    auto block = Lookup(ref, "recall");
+    if (!block) return FieldError(ref, "recall", "a recall task needs a 'recall:' block");
+    auto add_once = [this](const std::string& path) {
+      for (const auto& f : suite->files) {
+        if (f.first == path) return Status::Ok();
+      }
+      return AddFile(path);
+    };
+    RETURN_IF_ERROR(ParseRecallBlock(*block, options.data_dir, add_once, &task));
+    if (auto r = Lookup(ref, "pass")) {
+      RETURN_IF_ERROR(CheckKeys(*r, "pass", {"metric", "min"}));
+      if (!r->node["metric"] || !r->node["min"])
+        return FieldError(*r, "pass", "needs 'metric' and 'min'");
+      PassThreshold p;
+      ASSIGN_OR_RETURN(p.metric, ReadString({r->node["metric"], r->file}, "metric"));
+      ASSIGN_OR_RETURN(p.min, ReadDouble({r->node["min"], r->file}, "min"));
+      std::vector<std::string> names;
+      for (const MetricDef& m : TaskMetrics(task)) names.push_back(m.name);
+      if (std::find(names.begin(), names.end(), p.metric) == names.end()) {
+        return FieldError(
+            {r->node["metric"], r->file}, "metric",
+            "unknown metric '" + p.metric + "'; this task reports: " + JoinNames(names));
+      }
+      task.pass = p;
+    }
+    return task;
+  }
+
   StatusOr<Task> ParseTask(const YamlRef& ref) {
     RETURN_IF_ERROR(CheckKeys(ref, "task", TaskFieldNames()));
     Task task;
@@ -502,8 +555,10 @@ struct Loader {
       task.kind = k == "generate"        ? TaskKind::kGenerate
                   : k == "choice"        ? TaskKind::kChoice
                   : k == "loglikelihood" ? TaskKind::kLoglikelihood
+                  : k == "recall"        ? TaskKind::kRecall
                                          : TaskKind::kPerplexity;
     }
+    if (task.kind == TaskKind::kRecall) return ParseRecallTask(ref, std::move(task));
     if (auto r = Lookup(ref, "tags")) {
       ASSIGN_OR_RETURN(task.tags, ReadStringList(*r, "tags"));
     }
@@ -691,9 +746,19 @@ StatusOr<std::vector<Suite>> LoadSuites(const std::vector<std::string>& names,
 std::vector<std::string> BundledSuites() {
   std::vector<std::string> out;
   std::error_code ec;
+  auto add_suites_in = [&](const fs::path& dir) {
+    std::error_code dir_ec;
+    for (const auto& e : fs::directory_iterator(dir, dir_ec)) {
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        out.push_back(e.path().string());
+      }
+    }
+  };
+  add_suites_in(SuitesDir());
+  // Suites in subfolders ("recall/passkey"); common/ holds included fragments, not suites.
   for (const auto& e : fs::directory_iterator(SuitesDir(), ec)) {
-    const std::string ext = e.path().extension().string();
-    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) out.push_back(e.path().string());
+    if (e.is_directory() && e.path().filename() != "common") add_suites_in(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;

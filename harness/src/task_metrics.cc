@@ -27,6 +27,9 @@ std::vector<MetricDef> TaskMetrics(const Task& task) {
       out.push_back({"byte_perplexity", Aggregation::kExpNegRatio, "logprob", "bytes", false});
       out.push_back({"bits_per_byte", Aggregation::kBitsPerByte, "logprob", "bytes", false});
       break;
+    case TaskKind::kRecall:
+      if (task.recall) out = RecallMetrics(*task.recall);
+      break;
   }
   return out;
 }

@@ -37,7 +37,9 @@ struct RecallSpec {
   std::vector<int64_t> distances = {16, 64, 256, 1024};  // tokens (all kinds but kNeedle)
   std::vector<int64_t> lengths = {256, 1024};            // kNeedle: haystack tokens
   std::vector<double> depths = {0.0, 0.5, 1.0};          // kNeedle: needle position, 0 = start
-  int trials = 4;  // per distance (or grid cell), each with its own keys
+  int trials = 4;       // per distance (or grid cell), each with its own keys
+  int first_trial = 0;  // trials are numbered first_trial … first_trial + trials − 1 (keys
+                        // depend on the number, so trial 3 alone gives what it gives among 0…9)
   uint64_t seed = 1;
   int digits = 5;       // of keys and values
   int distractors = 3;  // kMultiKey: other keyed needles

@@ -44,10 +44,16 @@ struct ItemRecord {
 
 // How a metric is computed from item values.
 enum class Aggregation {
-  kMean,         // weighted mean of values[key]
+  kMean,         // weighted mean of values[key]; with a denominator Σ w·key / Σ denominator
+                 // (a subset mean when the denominator is a 0/1 membership value)
   kExpNegMean,   // exp(−weighted mean of values[key])  (lambada perplexity)
   kExpNegRatio,  // exp(−Σ values[key] / Σ values[denominator])  (token/byte perplexity)
   kBitsPerByte,  // −Σ values[key] / Σ values[denominator] / ln 2
+  // Memory-decay summaries over recall records (values "target", "distance", "correct",
+  // "answer_logprob"; see decay_fit.h). `param` is the level or threshold. NaN: not reached.
+  kDecayDistance,   // distance where fitted accuracy falls to param × its short-distance value
+  kHalfLife,        // half-life in tokens of the mean answer probability
+  kEffectiveLength  // largest distance with accuracy >= param there and at every shorter one
 };
 const char* AggregationName(Aggregation a);
 
@@ -57,6 +63,7 @@ struct MetricDef {
   std::string key;          // item value used
   std::string denominator;  // kExpNegRatio, kBitsPerByte
   bool higher_is_better = true;
+  double param = 0;  // kDecayDistance: level; kEffectiveLength: threshold
 };
 
 struct MetricResult {

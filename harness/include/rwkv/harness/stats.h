@@ -22,6 +22,7 @@ struct BootstrapEstimate {
 // Percentile bootstrap of `statistic` over `n` units, resampled with replacement `resamples`
 // times from a fixed-seed generator (deterministic for a seed). `statistic` receives the
 // multiplicity of every unit in one resample. n < 2 → the statistic itself, std_err 0.
+// Resamples where the statistic is NaN are left out; fewer than two left → NaN interval.
 BootstrapEstimate Bootstrap(size_t n,
                             const std::function<double(const std::vector<int>&)>& statistic,
                             uint64_t seed, int resamples = 1000);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rwkv/adapters/model_adapter.h"
+#include "rwkv/harness/recall_task.h"
 
 namespace rwkv::harness {
 
@@ -20,7 +21,7 @@ struct Item {
   std::string origin;  // "suite.yaml:12:5", "data.jsonl:7" or "generator addition #3"
 };
 
-enum class TaskKind { kGenerate, kChoice, kLoglikelihood, kPerplexity };
+enum class TaskKind { kGenerate, kChoice, kLoglikelihood, kPerplexity, kRecall };
 const char* TaskKindName(TaskKind kind);
 
 // One step of an answer-extraction pipeline (see extraction.h for the semantics).
@@ -88,6 +89,8 @@ struct Task {
   std::vector<Item> items;
   // Set when the items come from --data-dir and none was given: the task cannot run.
   std::string missing_data;
+  // kRecall: the memory-decay probe (items are its checkpoints; see recall_task.h).
+  std::optional<RecallTaskSpec> recall;
 };
 
 struct Suite {

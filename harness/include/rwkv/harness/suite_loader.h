@@ -28,11 +28,13 @@ StatusOr<Suite> LoadSuite(const std::string& path, const LoadOptions& options);
 StatusOr<std::vector<Suite>> LoadSuites(const std::vector<std::string>& names,
                                         const LoadOptions& options);
 
-// The bundled suite files (*.yaml directly in SuitesDir()), sorted.
+// The bundled suite files (*.yaml in SuitesDir() and in its subfolders other than common/,
+// which holds included fragments), sorted.
 std::vector<std::string> BundledSuites();
 
-// A bundled suite name ("arithmetic") → its file under the suites folder; anything containing
-// '/' or ending in .yaml/.yml is returned unchanged.
+// A bundled suite name ("arithmetic", "recall/passkey") → its file under the suites folder.
+// Names ending in .yaml/.yml, and names with '/' that exist as files (or name no bundled
+// suite), are returned unchanged.
 std::string ResolveSuitePath(const std::string& name_or_path);
 
 // The bundled suites folder: $RWKV_EVAL_SUITES, else <source dir>/suites.
