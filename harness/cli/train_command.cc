@@ -13,7 +13,8 @@
 
 #include "command.h"
 #include "rwkv/forward.h"
-#include "rwkv/harness/generators.h"
+#include "rwkv/harness/suite_loader.h"
+#include "rwkv/harness/training_corpus.h"
 #include "rwkv/train/export.h"
 #include "rwkv/train/trainer.h"
 #include "rwkv/train/training_data.h"
@@ -23,35 +24,56 @@ namespace rwkv::cli {
 namespace {
 constexpr const char* kName = "train";
 
-// Generator seeds for training start at 2^32: suite files can only hold seeds below 2^31, so
-// training never regenerates an evaluation item set by seed. (Identical items can still arise
-// by chance for small problem spaces such as 1-digit sums; filtering those against the suites
-// is not done yet.)
-constexpr uint64_t kTrainingSeedBase = uint64_t{1} << 32;
+// Parses "suite/task=weight,..." into CorpusOptions::weights.
+Status ParseMix(const std::string& mix, std::map<std::string, double>* weights) {
+  std::stringstream ss(mix);
+  for (std::string entry; std::getline(ss, entry, ',');) {
+    if (entry.empty()) continue;
+    const size_t eq = entry.find('=');
+    char* end = nullptr;
+    const double w = eq == std::string::npos ? -1 : std::strtod(entry.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || *end != '\0' || w < 0) {
+      return Status::InvalidArgument("--mix entry '" + entry +
+                                     "' is not suite/task=WEIGHT with WEIGHT >= 0");
+    }
+    (*weights)[entry.substr(0, eq)] = w;
+  }
+  return Status::Ok();
+}
 
-// Training text from the generators: "Question: {question}\nAnswer: {answer}\n\n" per item,
-// the arithmetic suite's prompt form.
-StatusOr<std::string> GeneratorText(const std::string& names, uint64_t seed, size_t min_bytes) {
+// The training corpus from the suites' generators (training_corpus.h), as tokens and window
+// starts that leave a full window.
+Status SuiteCorpus(const std::string& names, const std::string& mix, uint64_t seed,
+                   size_t total_bytes, int ctx, const std::string& corpus_out,
+                   std::vector<int32_t>* tokens, std::vector<size_t>* starts) {
   std::vector<std::string> list;
   std::stringstream ss(names);
   for (std::string n; std::getline(ss, n, ',');) {
     if (!n.empty()) list.push_back(n);
   }
-  if (list.empty()) return Status::InvalidArgument("--generators needs at least one name");
-  std::string text;
-  for (uint64_t round = 0; text.size() < min_bytes; ++round) {
-    for (size_t g = 0; g < list.size(); ++g) {
-      const uint64_t s = kTrainingSeedBase + seed * 1000003ULL + round * list.size() + g;
-      ASSIGN_OR_RETURN(std::vector<harness::Item> items,
-                       harness::RunGenerator(list[g], s, 200, {}, "train"));
-      for (const harness::Item& it : items) {
-        auto q = it.fields.find("question"), a = it.fields.find("answer");
-        if (q == it.fields.end() || a == it.fields.end()) continue;
-        text += "Question: " + q->second + "\nAnswer: " + a->second + "\n\n";
-      }
+  if (list.empty()) return Status::InvalidArgument("--suites needs at least one suite");
+  ASSIGN_OR_RETURN(std::vector<harness::Suite> suites, harness::LoadSuites(list, {}));
+  harness::CorpusOptions co;
+  co.seed = seed;
+  co.total_bytes = total_bytes;
+  co.episode_bytes = static_cast<size_t>(ctx) + 1;
+  RETURN_IF_ERROR(ParseMix(mix, &co.weights));
+  ASSIGN_OR_RETURN(harness::TrainingCorpus corpus, harness::BuildTrainingCorpus(suites, co));
+  std::cerr << "corpus: " << corpus.text.size() << " bytes, " << corpus.starts.size()
+            << " episodes, " << corpus.held_out
+            << " generated items held out as evaluation items\n";
+  for (const auto& [key, count] : corpus.items) std::cerr << "  " << key << ": " << count << "\n";
+  if (!corpus_out.empty()) {
+    std::ofstream f(corpus_out, std::ios::binary | std::ios::trunc);
+    if (!f.write(corpus.text.data(), static_cast<std::streamsize>(corpus.text.size()))) {
+      return Status::IOError("cannot write " + corpus_out);
     }
   }
-  return text;
+  *tokens = train::BytesToTokens(corpus.text);
+  for (size_t s : corpus.starts) {
+    if (s + static_cast<size_t>(ctx) + 1 <= tokens->size()) starts->push_back(s);
+  }
+  return Status::Ok();
 }
 
 // Applies a JSON config's keys to the options unless the command line set them.
@@ -86,7 +108,8 @@ std::string Duration(double s) {
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
-  std::string config, data, data_format = "bytes", generators, out;
+  std::string config, data, data_format = "bytes", suites, mix, corpus_out, out;
+  double corpus_mb = 0;
   bool resume = false;
   int threads = 0;
   int64_t log_every = 10, save_every = 0;
@@ -115,20 +138,27 @@ int RunTrain(const std::vector<std::string>& args) {
   num("grad-clip", "clip the gradient's global norm to this (0: off)");
   o.add_options()("data", po::value(&data), "training file")(
       "data-format", po::value(&data_format)->default_value("bytes"), "bytes | jsonl | u16")(
-      "generators", po::value(&generators),
-      "train on text from these procedural generators (comma-separated, e.g. "
-      "arithmetic,pattern,code_trace,word_problem) instead of --data")(
+      "suites", po::value(&suites),
+      "train on the generator tasks of these suites (comma-separated, e.g. "
+      "arithmetic,patterns,code), rendered in their prompt format with training seeds and "
+      "without their evaluation items, plus passkey episodes, instead of --data")(
+      "mix", po::value(&mix),
+      "with --suites: relative weights, e.g. arithmetic/add_2digit=4,recall/passkey=2 "
+      "(others 1; 0 leaves a task out)")(
+      "corpus-mb", po::value(&corpus_mb)->default_value(0),
+      "with --suites: corpus size in MB (0: enough for every step, at most 64)")(
+      "corpus-out", po::value(&corpus_out), "with --suites: also write the corpus text here")(
       "out,o", po::value(&out)->required(), "output folder")("resume", po::bool_switch(&resume),
                                                              "continue from OUT/checkpoint.ckpt")(
       "threads", po::value(&threads)->default_value(0),
       "OpenMP threads (0: RWKV_EVAL_THREADS or all)")(
       "log-every", po::value(&log_every)->default_value(10), "steps between log lines")(
       "save-every", po::value(&save_every)->default_value(0),
-      "steps between checkpoints (0: only at the end)");
+      "steps between checkpoints and model.safetensors snapshots (0: only at the end)");
   po::positional_options_description pos;
   po::variables_map vm;
   int code = 0;
-  if (!ParseArgs(kName, "(--data FILE | --generators LIST) --out DIR [options]",
+  if (!ParseArgs(kName, "(--data FILE | --suites LIST) --out DIR [options]",
                  "Trains an RWKV-7 model on the CPU and writes OUT/model.bin, "
                  "OUT/model.safetensors (official names), OUT/checkpoint.ckpt and "
                  "OUT/train_log.csv.",
@@ -140,8 +170,8 @@ int RunTrain(const std::vector<std::string>& args) {
     Status st = ApplyConfig(config, vm, &n);
     if (!st.ok()) return Fail(kName, st.ToString(), kExitUsage);
   }
-  if (data.empty() == generators.empty()) {
-    return Fail(kName, "give exactly one of --data and --generators", kExitUsage);
+  if (data.empty() == suites.empty()) {
+    return Fail(kName, "give exactly one of --data and --suites", kExitUsage);
   }
   const int embed = static_cast<int>(n["embed"]), heads = static_cast<int>(n["heads"]);
   if (heads < 1 || embed < 1 || embed % heads != 0) {
@@ -162,17 +192,19 @@ int RunTrain(const std::vector<std::string>& args) {
   SetThreads(ResolveThreads(threads));
 
   std::vector<int32_t> tokens;
+  std::vector<size_t> starts;
   if (!data.empty()) {
     auto loaded = train::LoadTrainingTokens(data, data_format);
     if (!loaded.ok()) return Fail(kName, loaded.status().ToString());
     tokens = std::move(*loaded);
   } else {
     const size_t want = static_cast<size_t>(std::max<int64_t>(1, t.steps)) * t.batch * t.ctx;
-    auto text = GeneratorText(generators, t.seed, std::min<size_t>(want, 64u << 20));
-    if (!text.ok()) return Fail(kName, text.status().ToString(), kExitUsage);
-    tokens = train::BytesToTokens(*text);
+    const size_t bytes = corpus_mb > 0 ? static_cast<size_t>(corpus_mb * (1 << 20))
+                                       : std::min<size_t>(want, 64u << 20);
+    Status st = SuiteCorpus(suites, mix, t.seed, bytes, t.ctx, corpus_out, &tokens, &starts);
+    if (!st.ok()) return Fail(kName, st.ToString(), kExitUsage);
   }
-  auto trainer = train::Trainer::Create(t, std::move(tokens));
+  auto trainer = train::Trainer::Create(t, std::move(tokens), std::move(starts));
   if (!trainer.ok()) return Fail(kName, trainer.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -221,6 +253,7 @@ int RunTrain(const std::vector<std::string>& args) {
     }
     if (save_every > 0 && s.step % save_every == 0 && !last) {
       Status st = trainer->SaveCheckpoint(ckpt);
+      if (st.ok()) st = train::WriteSafetensorsModel(trainer->params(), out + "/model.safetensors");
       if (!st.ok()) return Fail(kName, st.ToString());
     }
   }

@@ -440,4 +440,11 @@ StatusOr<std::vector<PositionLoss>> MeasurePositionLoss(ModelAdapter& model,
   return buckets;
 }
 
+RecallTrialText MakeRecallTrial(const RecallSpec& spec, int trial) {
+  TrialText t = MakeTrial(spec, trial);
+  return {t.facts, t.needle, t.question, t.answer};
+}
+
+const std::vector<std::string>& PasskeyFiller() { return kPasskeyFiller; }
+
 }  // namespace rwkv::harness

@@ -300,7 +300,7 @@ struct Loader {
     return items;
   }
 
-  StatusOr<std::vector<Item>> ParseGenerator(const YamlRef& ref) {
+  StatusOr<std::vector<Item>> ParseGenerator(const YamlRef& ref, Task* task) {
     std::vector<Item> all;
     std::vector<YAML::Node> specs;
     if (ref.node.IsSequence()) {
@@ -338,6 +338,7 @@ struct Loader {
                            ReadString({kv.second, ref.file}, kv.first.Scalar()));
         }
       }
+      task->generators.push_back({name, static_cast<uint64_t>(seed), count, params});
       auto items = RunGenerator(name, static_cast<uint64_t>(seed), count, params, prefix);
       if (!items.ok()) return FieldError(g, "generator", items.status().message());
       for (Item& it : *items) all.push_back(std::move(it));
@@ -656,7 +657,7 @@ struct Loader {
     }
     if (auto r = Lookup(ref, "generator")) {
       any_source = true;
-      ASSIGN_OR_RETURN(std::vector<Item> more, ParseGenerator(*r));
+      ASSIGN_OR_RETURN(std::vector<Item> more, ParseGenerator(*r, &task));
       for (Item& i : more) task.items.push_back(std::move(i));
     }
     if (!any_source)

@@ -225,6 +225,30 @@ TEST(Rwkv7Trainer, LossFallsOnARepeatingPattern) {
   EXPECT_LT(last, 0.5 * first);
 }
 
+TEST(Rwkv7Trainer, WindowsBeginOnlyAtTheGivenStarts) {
+  TrainOptions o = SmallRun();
+  o.steps = 40;
+  o.lr = 2e-2;
+  // Random tokens, except two windows of ctx + 1 fives at the allowed starts.
+  std::vector<int32_t> data = Tokens(400, 32, 3);
+  const std::vector<size_t> starts = {100, 250};
+  for (size_t s : starts) std::fill(data.begin() + s, data.begin() + s + o.ctx + 1, 5);
+  auto from_starts = Trainer::Create(o, data, starts);
+  auto anywhere = Trainer::Create(o, data);
+  ASSERT_TRUE(from_starts.ok() && anywhere.ok());
+  double a = 0, b = 0;
+  for (int i = 0; i < 40; ++i) {
+    a = from_starts->Step().loss;
+    b = anywhere->Step().loss;
+  }
+  EXPECT_LT(a, 0.1);  // only the constant windows are seen
+  EXPECT_GT(b, 2.0);  // mostly random tokens
+  // A start must leave a whole window.
+  auto bad = Trainer::Create(o, data, {400 - 7});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("393"), std::string::npos);
+}
+
 TEST(Rwkv7Init, OfficialValuesAtHandComputedPoints) {
   const Rwkv7Shape s = TinyShape();  // C = 16, N = 8, 2 layers
   const Rwkv7Params<float> p = InitRwkv7(s, 1);

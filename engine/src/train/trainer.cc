@@ -20,14 +20,16 @@ std::vector<int32_t> ShapeFields(const Rwkv7Shape& s) {
 
 }  // namespace
 
-Trainer::Trainer(const TrainOptions& options, std::vector<int32_t> data)
+Trainer::Trainer(const TrainOptions& options, std::vector<int32_t> data, std::vector<size_t> starts)
     : options_(options),
       data_(std::move(data)),
+      starts_(std::move(starts)),
       params_(InitRwkv7(options.shape, options.seed)),
       optimizer_(options.shape, options.adam),
       sampler_(options.seed ^ 0x9e3779b97f4a7c15ULL) {}
 
-StatusOr<Trainer> Trainer::Create(const TrainOptions& options, std::vector<int32_t> data) {
+StatusOr<Trainer> Trainer::Create(const TrainOptions& options, std::vector<int32_t> data,
+                                  std::vector<size_t> starts) {
   RETURN_IF_ERROR(options.shape.Validate());
   if (options.batch < 1 || options.ctx < 1 || options.steps < 0 || options.warmup < 0) {
     return Status::InvalidArgument("training: batch and ctx must be positive, steps >= 0");
@@ -44,7 +46,13 @@ StatusOr<Trainer> Trainer::Create(const TrainOptions& options, std::vector<int32
           " is outside the vocabulary [0, " + std::to_string(options.shape.n_vocab) + ")");
     }
   }
-  return Trainer(options, std::move(data));
+  for (size_t s : starts) {
+    if (s + static_cast<size_t>(options.ctx) + 1 > data.size()) {
+      return Status::InvalidArgument("training window start " + std::to_string(s) +
+                                     " leaves fewer than ctx + 1 tokens of data");
+    }
+  }
+  return Trainer(options, std::move(data), std::move(starts));
 }
 
 StepStats Trainer::Step() {
@@ -52,7 +60,8 @@ StepStats Trainer::Step() {
   std::vector<int32_t> tokens(static_cast<size_t>(B) * T), targets(tokens.size());
   const uint64_t span = data_.size() - static_cast<size_t>(T);  // offsets 0 .. size - T - 1
   for (int b = 0; b < B; ++b) {
-    const size_t start = static_cast<size_t>(sampler_() % span);
+    const size_t start = starts_.empty() ? static_cast<size_t>(sampler_() % span)
+                                         : starts_[sampler_() % starts_.size()];
     for (int t = 0; t < T; ++t) {
       tokens[static_cast<size_t>(b) * T + t] = data_[start + t];
       targets[static_cast<size_t>(b) * T + t] = data_[start + t + 1];

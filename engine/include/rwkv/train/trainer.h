@@ -36,9 +36,12 @@ struct StepStats {
 
 class Trainer {
  public:
+  // `starts`: where training windows may begin (document starts, so that every window starts
+  // from the zero state at a document's beginning, as evaluation does); empty: anywhere.
   // Errors: invalid shape or sizes, a token outside the vocabulary (naming its position), data
-  // shorter than ctx + 1 tokens.
-  static StatusOr<Trainer> Create(const TrainOptions& options, std::vector<int32_t> data);
+  // shorter than ctx + 1 tokens, a start with fewer than ctx + 1 tokens after it.
+  static StatusOr<Trainer> Create(const TrainOptions& options, std::vector<int32_t> data,
+                                  std::vector<size_t> starts = {});
   // One optimizer step on a freshly sampled batch.
   StepStats Step();
   int64_t step() const { return optimizer_.steps(); }
@@ -52,9 +55,10 @@ class Trainer {
   Status LoadCheckpoint(const std::string& path);
 
  private:
-  Trainer(const TrainOptions& options, std::vector<int32_t> data);
+  Trainer(const TrainOptions& options, std::vector<int32_t> data, std::vector<size_t> starts);
   TrainOptions options_;
   std::vector<int32_t> data_;
+  std::vector<size_t> starts_;
   Rwkv7Params<float> params_;
   AdamW optimizer_;
   std::mt19937_64 sampler_;

@@ -78,6 +78,17 @@ struct RecallOptions {
 StatusOr<std::vector<RecallResult>> RunRecall(adapters::ModelAdapter& model, const RecallSpec& spec,
                                               const RecallOptions& opts);
 
+// The texts of one trial of `spec` (trial index `trial`), as RunRecall builds them: the
+// instruction and fact(s), the needle (kNeedle only), the question and the expected answer
+// (without its leading space). A prompt is facts + filler + question; the answer follows " ".
+struct RecallTrialText {
+  std::string facts, needle, question, answer;
+};
+RecallTrialText MakeRecallTrial(const RecallSpec& spec, int trial);
+
+// The passkey filler sentences ("The grass is green.", …), used when RecallSpec::filler is empty.
+const std::vector<std::string>& PasskeyFiller();
+
 // Per-position loss: mean negative log-likelihood of the text's tokens by position bucket
 // [2^k, 2^(k+1)) (bucket 0 holds position 0 and 1).
 struct PositionLoss {

@@ -2,6 +2,7 @@
 // turns into requests. Plain data; no behaviour beyond small lookups.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,15 @@ struct ChatOptions {
   std::string system_template, user_template, assistant_template;
 };
 
+// A `generator:` entry as written in the suite, so the same generator can be run again with
+// other seeds (training data that never repeats the evaluation items).
+struct GeneratorSpec {
+  std::string name;
+  uint64_t seed = 0;
+  int count = 0;
+  std::map<std::string, std::string> params;
+};
+
 struct Task {
   std::string name;
   std::string origin;  // file:line:column of the task's definition
@@ -87,6 +97,7 @@ struct Task {
   std::vector<Scorer> scorers;           // generate: at least one
   std::optional<PassThreshold> pass;
   std::vector<Item> items;
+  std::vector<GeneratorSpec> generators;  // the generator entries that made some of `items`
   // Set when the items come from --data-dir and none was given: the task cannot run.
   std::string missing_data;
   // kRecall: the memory-decay probe (items are its checkpoints; see recall_task.h).
