@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "rwkv/bin_format.h"
+#include "rwkv/gguf_format.h"
 #include "rwkv/pth_format.h"
 #include "rwkv/safetensors_format.h"
 
@@ -21,13 +22,14 @@ StatusOr<TensorStore> ReadModelFile(const std::string& path) {
   if (got == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) {
     return ReadPthFile(path);
   }
+  if (got == 4 && std::memcmp(magic, "GGUF", 4) == 0) return ReadGgufFile(path);
   // safetensors: a little-endian header length, then a JSON object.
   if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) {
     return ReadSafetensorsFile(path);
   }
   return Status::Unsupported(path +
                              ": unrecognized model file format (supported: rwkv.cpp .bin, "
-                             "PyTorch .pth, .safetensors)");
+                             "PyTorch .pth, .safetensors, GGUF)");
 }
 
 }  // namespace rwkv

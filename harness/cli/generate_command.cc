@@ -63,7 +63,7 @@ int RunGenerate(const std::vector<std::string>& args) {
   SetThreads(ResolveThreads(threads));
   auto model = Model::Load(model_path);
   if (!model.ok()) return Fail(kName, model.status().ToString());
-  auto tokenizer = LoadTokenizerForModel(tokenizer_name, (*model)->config().n_vocab);
+  auto tokenizer = LoadTokenizerForModel(tokenizer_name, **model);
   if (!tokenizer.ok()) return Fail(kName, tokenizer.status().ToString());
   State state = State::Initial(**model);
   if (!state_in.empty()) {

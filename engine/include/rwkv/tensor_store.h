@@ -14,6 +14,8 @@
 
 namespace rwkv {
 
+class Tokenizer;
+
 class TensorStore {
  public:
   TensorStore() = default;
@@ -38,10 +40,15 @@ class TensorStore {
   std::map<std::string, std::string>& metadata() { return metadata_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
+  // The tokenizer stored in the file itself (GGUF metadata); null when the file has none.
+  const std::shared_ptr<const Tokenizer>& tokenizer() const { return tokenizer_; }
+  void set_tokenizer(std::shared_ptr<const Tokenizer> t) { tokenizer_ = std::move(t); }
+
  private:
   std::map<std::string, Tensor> tensors_;
   std::vector<std::shared_ptr<const void>> buffers_;
   std::map<std::string, std::string> metadata_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
 };
 
 }  // namespace rwkv

@@ -86,6 +86,12 @@ Status CheckTokenizerFits(const Tokenizer& tokenizer, int n_vocab);
 StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizerForModel(const std::string& name_or_path,
                                                            int n_vocab);
 
+class Model;
+// The same for a loaded model, except that when `name_or_path` is "" or "auto" and the model's
+// file carries its own tokenizer (GGUF metadata), that one is used (checked to fit).
+StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizerForModel(const std::string& name_or_path,
+                                                           const Model& model);
+
 // Holds back bytes of an incomplete UTF-8 character so that streamed text is always valid
 // UTF-8 up to the last complete character. Not thread-safe.
 class StreamingDecoder {
