@@ -20,6 +20,7 @@ int RunServe(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
 int RunGate(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
+int RunDecay(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -30,6 +31,8 @@ const std::vector<Command>& Commands() {
       {"merge", "combine the outputs of sharded runs into one run", RunMerge},
       {"compare", "compare runs side by side with paired significance tests", RunCompare},
       {"gate", "fail when a candidate run regresses against a baseline (CI)", RunGate},
+      {"decay", "memory-decay probe: recall by distance, half-lives, static decay profile",
+       RunDecay},
       {"generate", "continue a prompt with the built-in engine, streaming the text", RunGenerate},
       {"logits", "write the logits after every token as raw float32", RunLogits},
       {"convert", "convert a model between .pth/.safetensors/.bin and matrix types", RunConvert},
