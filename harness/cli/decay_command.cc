@@ -2,6 +2,7 @@
 // log-probability by distance, the decay summaries, and the model's static decay profile.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -65,8 +66,10 @@ void PrintCurve(const harness::RunResults& results, const std::vector<harness::I
   const reports::DecayCurves curves = reports::ComputeDecayCurves(recs);
   if (curves.recall.empty()) return;
   const reports::DecayCurve& c = curves.recall.front();
-  std::printf("\n%10s %10s %6s %9s  %-17s %16s\n", needle ? "length" : "distance", "measured",
-              "trials", "accuracy", "95% (Wilson)", "answer log-prob");
+  // The needle's measured distance is the filler between the needle and the question.
+  std::printf("\n%10s %10s %6s %9s  %-17s %16s\n", needle ? "length" : "distance",
+              needle ? "after" : "measured", "trials", "accuracy", "95% (Wilson)",
+              "answer log-prob");
   for (const reports::DecayPoint& p : c.points) {
     char lp[32] = "-";
     if (p.has_logprob) std::snprintf(lp, sizeof lp, "%.3f", p.mean_logprob);
