@@ -19,6 +19,7 @@ StatusOr<std::unique_ptr<ModelAdapter>> OpenModel(const std::string& spec,
     o.timeout_seconds = options.timeout_seconds;
     o.max_retries = options.max_retries;
     o.requests_per_minute = options.requests_per_minute;
+    o.initial_backoff_seconds = options.initial_backoff_seconds;
     o.tokens_per_minute = options.tokens_per_minute;
     return OpenOpenAIModel(o);
   }

@@ -4,9 +4,11 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "command.h"
+#include "rwkv/cache_dir.h"
 #include "rwkv/harness/progress.h"
 #include "rwkv/harness/runner.h"
 #include "rwkv/harness/suite_loader.h"
@@ -33,10 +35,39 @@ bool ParseShard(const std::string& s, int* index, int* count) {
   }
 }
 
+// Usage errors in the remote-model options.
+Status CheckRemoteOptions(const adapters::AdapterOptions& o) {
+  if (o.concurrency < 1) return Status::InvalidArgument("--concurrency must be >= 1");
+  if (!(o.timeout_seconds > 0)) return Status::InvalidArgument("--timeout must be > 0");
+  if (o.max_retries < 0) return Status::InvalidArgument("--retries must be >= 0");
+  if (!(o.initial_backoff_seconds >= 0)) {
+    return Status::InvalidArgument("--retry-backoff must be >= 0");
+  }
+  if (!(o.requests_per_minute >= 0) || !(o.tokens_per_minute >= 0)) {
+    return Status::InvalidArgument("--requests-per-minute and --tokens-per-minute must be >= 0");
+  }
+  return Status::Ok();
+}
+
+// CacheDir()/responses.sqlite, its folder created; "" (no cache) without a usable cache folder.
+std::string DefaultResponseCache() {
+  const std::string dir = CacheDir();
+  if (dir.empty()) return "";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "run: cannot create %s (%s): no response cache\n", dir.c_str(),
+                 ec.message().c_str());
+    return "";
+  }
+  return dir + "/responses.sqlite";
+}
+
 void PrintSummary(const harness::RunResults& r) {
   for (const harness::TaskResult& t : r.tasks) {
-    std::printf("%s/%s (%s, %d items", t.suite.c_str(), t.task.c_str(), t.kind.c_str(), t.n_scored);
-    if (t.n_errors) std::printf(", %d errors", t.n_errors);
+    std::printf("%s/%s (%s, %d items", t.suite.c_str(), t.task.c_str(), t.kind.c_str(), t.n_items);
+    // Failed items are not scored: they are neither right nor wrong answers.
+    if (t.n_errors) std::printf(": %d scored, %d errors", t.n_scored, t.n_errors);
     std::printf(")\n");
     if (!t.unsupported.empty()) {
       std::printf("  %s\n", t.unsupported.c_str());
@@ -60,7 +91,7 @@ int RunRun(const std::vector<std::string>& args) {
   adapters::AdapterOptions aopts;
   int limit = 0, jobs = 0, threads = 0;
   uint64_t seed = 0;
-  bool resume = false;
+  bool resume = false, retry_errors = false, no_cache = false;
   po::options_description o;
   o.add_options()("suite", po::value(&suites)->composing(), "suite names or YAML files")(
       "model,m", po::value(&model_spec)->required(),
@@ -76,6 +107,8 @@ int RunRun(const std::vector<std::string>& args) {
       "run shard i of n (0-based): every n-th item; combine with `rwkv-eval merge`")(
       "resume", po::bool_switch(&resume),
       "continue the run in --out without redoing finished items")(
+      "retry-errors", po::bool_switch(&retry_errors),
+      "re-run only the items the run in --out recorded as errors")(
       "jobs,j", po::value(&jobs)->default_value(0),
       "items in parallel (0 = as many as the model allows)")(
       "data-dir", po::value(&data_dir), "folder of datasets declared with root: data_dir")(
@@ -84,8 +117,22 @@ int RunRun(const std::vector<std::string>& args) {
       "tokenizer", po::value(&aopts.tokenizer), "override the model's tokenizer")(
       "base-url", po::value(&aopts.base_url), "remote models: server URL")(
       "concurrency", po::value(&aopts.concurrency)->default_value(4),
-      "remote models: requests in flight")("cache", po::value(&aopts.cache_path),
-                                           "remote models: response cache file")(
+      "remote models: requests in flight")(
+      "cache", po::value(&aopts.cache_path),
+      "remote models: response cache file (default: responses.sqlite in the user cache folder)")(
+      "no-cache", po::bool_switch(&no_cache), "remote models: no response cache")(
+      "api-key-env", po::value(&aopts.api_key_env)->default_value("OPENAI_API_KEY"),
+      "remote models: environment variable holding the API key")(
+      "timeout", po::value(&aopts.timeout_seconds)->default_value(120),
+      "remote models: seconds per request attempt")("retries",
+                                                    po::value(&aopts.max_retries)->default_value(6),
+                                                    "remote models: retries of a failed request")(
+      "retry-backoff", po::value(&aopts.initial_backoff_seconds)->default_value(1.0),
+      "remote models: seconds before the first retry (doubling, jittered)")(
+      "requests-per-minute", po::value(&aopts.requests_per_minute)->default_value(0),
+      "remote models: request rate limit (0 = none)")(
+      "tokens-per-minute", po::value(&aopts.tokens_per_minute)->default_value(0),
+      "remote models: token rate limit (0 = none)")(
       "progress", po::value(&progress_mode)->default_value("auto"), "auto | bar | plain | none");
   po::positional_options_description pos;
   pos.add("suite", -1);
@@ -104,6 +151,17 @@ int RunRun(const std::vector<std::string>& args) {
     return Fail(kName, "--shard must be i/n with 0 <= i < n, not '" + shard + "'", kExitUsage);
   }
   if (limit < 0) return Fail(kName, "--limit must be >= 0", kExitUsage);
+  if (Status st = CheckRemoteOptions(aopts); !st.ok()) {
+    return Fail(kName, st.message(), kExitUsage);
+  }
+  if (no_cache && vm.count("cache")) {
+    return Fail(kName, "--cache and --no-cache exclude each other", kExitUsage);
+  }
+  if (no_cache) {
+    aopts.cache_path.clear();
+  } else if (aopts.cache_path.empty() && model_spec.rfind("openai:", 0) == 0) {
+    aopts.cache_path = DefaultResponseCache();
+  }
   if (progress_mode != "auto" && progress_mode != "bar" && progress_mode != "plain" &&
       progress_mode != "none") {
     return Fail(kName, "--progress must be auto, bar, plain or none", kExitUsage);
@@ -126,6 +184,7 @@ int RunRun(const std::vector<std::string>& args) {
   ropts.config.data_dir = data_dir;
   ropts.out_dir = out_dir;
   ropts.resume = resume;
+  ropts.retry_errors = retry_errors;
   ropts.jobs = jobs;
   ropts.cancel = &g_interrupted;
   const bool terminal = isatty(STDERR_FILENO) != 0;
@@ -151,7 +210,8 @@ int RunRun(const std::vector<std::string>& args) {
   }
   if (errors > 0) {
     return Fail(kName, std::to_string(errors) +
-                           " items failed (see \"error\" in samples.jsonl); they are not scored");
+                           " items failed (see \"error\" in samples.jsonl); they are not scored; "
+                           "--retry-errors runs them again");
   }
   if (failed) return Fail(kName, "a task is below its pass threshold");
   return kExitOk;

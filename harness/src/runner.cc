@@ -185,8 +185,9 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
   const json fingerprint = Fingerprint(results);
 
   std::vector<ItemRecord> finished;
+  std::vector<ItemRecord> old_errors;  // journaled failures, kept until their item is redone
   if (fs::exists(samples_path) && fs::file_size(samples_path, ec) > 0) {
-    if (!options.resume) {
+    if (!options.resume && !options.retry_errors) {
       return Status::FailedPrecondition(options.out_dir +
                                         " already holds a run; pass --resume to continue it or "
                                         "choose another --out");
@@ -197,23 +198,45 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
     for (const PlannedItem& p : plan.items) planned.insert(p.key());
     std::set<std::string> seen;
     for (ItemRecord& r : old) {
-      if (r.error.empty() && planned.count(r.key()) && seen.insert(r.key()).second) {
+      if (!planned.count(r.key())) continue;
+      if (!r.error.empty()) {
+        old_errors.push_back(std::move(r));
+      } else if (seen.insert(r.key()).second) {
         finished.push_back(std::move(r));
       }
     }
+  } else if (options.retry_errors) {
+    return Status::FailedPrecondition(options.out_dir +
+                                      " holds no run whose errors could be retried");
   }
   {
     std::ofstream out(run_json, std::ios::trunc);
     out << fingerprint.dump(2) << "\n";
     if (!out) return Status::IOError(run_json + ": write failed");
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Journal> journal, Journal::Open(samples_path, finished));
-
-  std::set<std::string> done_keys;
+  std::set<std::string> done_keys, failed_keys;
   for (const ItemRecord& r : finished) done_keys.insert(r.key());
+  {
+    std::vector<ItemRecord> latest_failures;  // the last one per item not finished since
+    for (auto r = old_errors.rbegin(); r != old_errors.rend(); ++r) {
+      if (!done_keys.count(r->key()) && failed_keys.insert(r->key()).second) {
+        latest_failures.push_back(std::move(*r));
+      }
+    }
+    old_errors.swap(latest_failures);
+  }
+  std::vector<ItemRecord> journaled = finished;
+  journaled.insert(journaled.end(), old_errors.begin(), old_errors.end());
+  ASSIGN_OR_RETURN(std::unique_ptr<Journal> journal, Journal::Open(samples_path, journaled));
   std::vector<const PlannedItem*> todo;
+  int64_t never_run = 0;  // left out by retry_errors without resume
   for (const PlannedItem& p : plan.items) {
-    if (!done_keys.count(p.key())) todo.push_back(&p);
+    if (done_keys.count(p.key())) continue;
+    if (options.resume || !options.retry_errors || failed_keys.count(p.key())) {
+      todo.push_back(&p);
+    } else {
+      ++never_run;
+    }
   }
 
   // One item, or the unfinished checkpoints of one recall trial (they share a model pass).
@@ -263,14 +286,30 @@ StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::Model
   }
   RETURN_IF_ERROR(first_error);
   journal.reset();
-  std::sort(finished.begin(), finished.end(),
-            [](const ItemRecord& a, const ItemRecord& b) { return a.index < b.index; });
-  RETURN_IF_ERROR(WriteSamples(samples_path, finished));
-  if (finished.size() < plan.items.size()) {
-    return Status::FailedPrecondition("interrupted after " + std::to_string(finished.size()) +
-                                      " of " + std::to_string(plan.items.size()) +
+  const size_t n_finished = finished.size();
+  {
+    std::vector<ItemRecord> samples = finished;
+    std::set<std::string> redone;
+    for (const ItemRecord& r : finished) redone.insert(r.key());
+    for (ItemRecord& r : old_errors) {
+      if (!redone.count(r.key())) samples.push_back(std::move(r));
+    }
+    std::sort(samples.begin(), samples.end(),
+              [](const ItemRecord& a, const ItemRecord& b) { return a.index < b.index; });
+    RETURN_IF_ERROR(WriteSamples(samples_path, samples));
+  }
+  if (n_finished < plan.items.size()) {
+    const bool cancelled = options.cancel && options.cancel->load();
+    if (never_run > 0 && !cancelled) {
+      return Status::FailedPrecondition("retried the failed items; " + std::to_string(never_run) +
+                                        " items of this run never ran: continue with --resume");
+    }
+    return Status::FailedPrecondition("interrupted after " + std::to_string(n_finished) + " of " +
+                                      std::to_string(plan.items.size()) +
                                       " items; continue with --resume");
   }
+  std::sort(finished.begin(), finished.end(),
+            [](const ItemRecord& a, const ItemRecord& b) { return a.index < b.index; });
   AggregateAll(finished, config.seed, &results.tasks);
   RETURN_IF_ERROR(WriteResults(options.out_dir + "/results.json", results));
   return results;

@@ -1,5 +1,6 @@
 // `rwkv-eval serve` run as a user runs it: binds 127.0.0.1, answers, stops cleanly on SIGTERM
-// and SIGINT, and never prints its key.
+// and SIGINT, and never prints its key; bundled suites run through it with `rwkv-eval run
+// --model openai:...` give the built-in model's answers.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -9,10 +10,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
+#include "run_shell.h"
 #include "shared_data.h"
 
 extern char** environ;
@@ -122,3 +127,69 @@ TEST_F(ServeCommand, MissingKeyVariableIsAUsageError) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+rwkv::testing::ShellResult RunCli(const std::string& args) {
+  return rwkv::testing::RunShell("'" RWKV_EVAL_BINARY "' " + args + " 2>&1");
+}
+
+// Item by item: the same items, greedy outputs and extractions equal, log-likelihoods within
+// 1e-4, the same greedy verdicts and token counts.
+void ExpectSameAnswers(const std::string& want_path, const std::string& got_path) {
+  const auto want = ReadJsonLines(want_path), got = ReadJsonLines(got_path);
+  ASSERT_EQ(got.size(), want.size());
+  int loglikelihood_items = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto &w = want[i], &g = got[i];
+    const std::string id = w["suite"].get<std::string>() + "/" + w["task"].get<std::string>() +
+                           "/" + w["item"].get<std::string>();
+    EXPECT_EQ(g["item"], w["item"]) << id;
+    EXPECT_EQ(g.value("error", ""), "") << id;
+    EXPECT_EQ(g.value("output", ""), w.value("output", "")) << id;
+    EXPECT_EQ(g.value("extracted", nlohmann::json()), w.value("extracted", nlohmann::json())) << id;
+    for (const auto& [name, value] : w["values"].items()) {
+      ASSERT_TRUE(g["values"].contains(name)) << id << " " << name;
+      if (name == "logprob") {
+        ++loglikelihood_items;
+        EXPECT_NEAR(g["values"][name].get<double>(), value.get<double>(), 1e-4) << id;
+      } else {
+        EXPECT_EQ(g["values"][name], value) << id << " " << name;
+      }
+    }
+  }
+  EXPECT_GT(loglikelihood_items, 0);
+}
+
+}  // namespace
+
+TEST_F(ServeCommand, BundledSuitesThroughServeGiveTheBuiltinAnswers) {
+  const int port = Start({"--model-id", "tiny"});
+  ASSERT_GT(port, 0) << Stderr();
+  const std::string dir = rwkv::testing::TempDir("serve_cli_run");
+  const std::string suites = "arithmetic lambada --limit 2 --progress none --data-dir '" +
+                             rwkv::testing::SharedPath("datasets") + "'";
+  const std::string remote =
+      " --model openai:tiny --base-url http://127.0.0.1:" + std::to_string(port) + " --cache '" +
+      dir + "/responses.sqlite'";
+  auto builtin = RunCli("run " + suites + " --threads 1 --out '" + dir + "/builtin' --model '" +
+                        rwkv::testing::SharedPath("models/tiny/tiny-rwkv-7v0-834K-FP32.bin") + "'");
+  ASSERT_EQ(builtin.exit_code, 0) << builtin.out;
+  auto served = RunCli("run " + suites + remote + " --out '" + dir + "/served'");
+  ASSERT_EQ(served.exit_code, 0) << served.out;
+  ExpectSameAnswers(dir + "/builtin/samples.jsonl", dir + "/served/samples.jsonl");
+
+  // With the server gone, the response cache answers a repeated run by itself.
+  EXPECT_EQ(StopWith(SIGTERM), 0);
+  auto cached = RunCli("run " + suites + remote + " --retries 0 --out '" + dir + "/cached'");
+  ASSERT_EQ(cached.exit_code, 0) << cached.out;
+  ExpectSameAnswers(dir + "/builtin/samples.jsonl", dir + "/cached/samples.jsonl");
+}

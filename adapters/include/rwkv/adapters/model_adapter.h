@@ -132,6 +132,7 @@ struct AdapterOptions {
   std::string cache_path;                      // remote adapters: response cache ("" = none)
   double timeout_seconds = 120;                // remote adapters: per request attempt
   int max_retries = 6;                         // remote adapters: attempts after the first
+  double initial_backoff_seconds = 1.0;        // remote adapters: delay before the first retry
   double requests_per_minute = 0;              // remote adapters: limit (0 = none)
   double tokens_per_minute = 0;                // remote adapters: limit (0 = none)
 };

@@ -4,7 +4,8 @@
 // on timing; items may finish in any order but results are assembled by plan index, so the
 // same suites, model and seed give byte-identical results.json. Every finished item is
 // appended at once to DIR/samples.jsonl; with `resume` a run continues from that journal
-// without recomputing finished items (items that failed are retried).
+// without recomputing finished items (items that failed are retried); with `retry_errors` only
+// the items the journal records as failed run again.
 #pragma once
 
 #include <atomic>
@@ -51,6 +52,9 @@ struct RunOptions {
   RunConfig config;
   std::string out_dir;  // created if missing
   bool resume = false;
+  // Re-run the items the journal in out_dir records as errors; finished items are kept. Items
+  // never run stay unrun unless `resume` is also set. Error: out_dir holds no run.
+  bool retry_errors = false;
   int jobs = 0;  // parallel items; 0 = the adapter's max_parallel. Capped by max_parallel.
   std::function<void(const ProgressUpdate&)> progress;  // called after every item (any thread,
                                                         // serialized)
@@ -61,7 +65,9 @@ struct RunOptions {
 
 // Runs the plan and writes DIR/results.json, DIR/samples.jsonl and DIR/run.json (the
 // configuration a --resume must match). Errors: the output folder holds another run (without
-// resume) or a run of a different configuration (with resume); I/O errors; interruption.
+// resume) or a run of a different configuration (with resume); I/O errors; interruption; items
+// left unrun (retry_errors without resume). A failed item stays in the journal until it is
+// redone, also when a resumed or retrying run is interrupted.
 // Item failures are not errors of the run: they are recorded and counted per task.
 StatusOr<RunResults> RunSuites(const std::vector<Suite>& suites, adapters::ModelAdapter& model,
                                const RunOptions& options);
