@@ -67,7 +67,10 @@ Status RunProbeUnit(const std::vector<const PlannedItem*>& unit, adapters::Model
     rec.values["distance"] = static_cast<double>(r->distance);
     rec.values["trial"] = r->trial;
     rec.values["filler_sentences"] = r->filler_sentences;
-    if (!std::isnan(r->answer_logprob)) rec.values["answer_logprob"] = r->answer_logprob;
+    if (!std::isnan(r->answer_logprob)) {
+      rec.values["answer_logprob"] = r->answer_logprob;
+      rec.values["has_logprob"] = 1;
+    }
     if (needle) {
       rec.values["length"] = static_cast<double>(target);
       rec.values["depth"] = r->depth;

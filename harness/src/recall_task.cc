@@ -83,7 +83,8 @@ std::vector<MetricDef> RecallMetrics(const RecallTaskSpec& task) {
     out.push_back(
         {"accuracy@" + Num(g), Aggregation::kMean, "correct@" + Num(g), "at@" + Num(g), true, 0});
   }
-  out.push_back({"answer_logprob", Aggregation::kMean, "answer_logprob", "", true, 0});
+  // Over the checkpoints with a log-probability (remote models may give none).
+  out.push_back({"answer_logprob", Aggregation::kMean, "answer_logprob", "has_logprob", true, 0});
   if (task.spec.kind != RecallKind::kNeedle) {
     out.push_back({"distance_90pct", Aggregation::kDecayDistance, "correct", "", true, 0.9});
     out.push_back({"distance_50pct", Aggregation::kDecayDistance, "correct", "", true, 0.5});

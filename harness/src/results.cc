@@ -371,8 +371,11 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
       successes += member * v;
       trials += member;
     }
-    if (n == 0 || (binary_unit && trials == 0)) {
+    if (n == 0) {
       m.value = m.std_err = m.ci_low = m.ci_high = 0;
+      m.interval = "none";
+    } else if (binary_unit && trials == 0) {  // a subset mean over an empty subset
+      m.value = m.std_err = m.ci_low = m.ci_high = std::nan("");
       m.interval = "none";
     } else if (binary_unit) {
       const double p = successes / trials;

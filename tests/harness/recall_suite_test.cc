@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fake_adapter.h"
 #include "rwkv/adapters/builtin_adapter.h"
 #include "rwkv/harness/runner.h"
 #include "rwkv/harness/stats.h"
@@ -180,6 +181,7 @@ TEST(RecallSuite, RunnerWritesOneRecordPerCheckpointAndTheSummaries) {
   auto direct = RunRecall(*model, spec, {});
   ASSERT_TRUE(direct.ok());
   int correct = 0;
+  double logprob_sum = 0;
   for (size_t i = 0; i < 9; ++i) {
     const ItemRecord& rec = (*recs)[i];
     const RecallResult& d = (*direct)[i];
@@ -195,6 +197,7 @@ TEST(RecallSuite, RunnerWritesOneRecordPerCheckpointAndTheSummaries) {
     EXPECT_EQ(rec.target, d.answer);
     EXPECT_EQ(rec.output, d.output);
     correct += d.correct;
+    logprob_sum += d.answer_logprob;
   }
   for (size_t i = 9; i < 13; ++i) {
     EXPECT_EQ((*recs)[i].kind, "recall");
@@ -229,6 +232,10 @@ TEST(RecallSuite, RunnerWritesOneRecordPerCheckpointAndTheSummaries) {
   const Interval w = WilsonInterval(correct40, 3);
   EXPECT_DOUBLE_EQ(at40->ci_low, w.low);
   EXPECT_DOUBLE_EQ(at40->ci_high, w.high);
+  const MetricResult* lp = t.Find("answer_logprob");
+  ASSERT_TRUE(lp);
+  EXPECT_NEAR(lp->value, logprob_sum / 9, 1e-9);
+  EXPECT_EQ(lp->interval, "bootstrap");
   for (const char* name : {"distance_90pct", "answer_half_life", "effective_length"}) {
     EXPECT_TRUE(t.Find(name)) << name;
   }
@@ -264,6 +271,39 @@ TEST(RecallSuite, ResumeRunsOnlyTheUnfinishedTrials) {
   EXPECT_EQ(counting.sessions.load(), 2);  // trials 1 and 2, never trial 0 again
   EXPECT_EQ(ReadFileBytes(dir + "/resumed/results.json"),
             ReadFileBytes(dir + "/whole/results.json"));
+}
+
+// A model without state or log-probabilities (as remote ones may be): whole prompts, accuracy
+// only; the log-prob summaries are "not reached" (null in results.json).
+TEST(RecallSuite, ModelsWithoutStateGetWholePrompts) {
+  const std::string dir = TempDir("recall-remote");
+  const std::string yaml =
+      "id: mem\ntasks:\n  - name: passkey\n    kind: recall\n    recall: {probe: passkey, "
+      "distances: [8, 40], trials: 2}\n";
+  auto s = Load(dir, yaml);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  testing::FakeAdapter remote;  // no sessions, no log-likelihood
+  // Knows the key while the prompt is short, forgets it later.
+  remote.answer = [](const adapters::GenerateRequest& r) -> std::string {
+    const size_t at = r.prompt.find("The pass key is ");
+    const std::string key = r.prompt.substr(at + 16, 5);
+    return r.prompt.size() < 300 ? " " + key + "." : " 00000.";
+  };
+  auto r = RunSuites({*s}, remote, Options(dir + "/out"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(remote.calls.load(), 4);  // one generation per checkpoint
+  for (const auto& [id, prompt] : remote.prompts) {
+    EXPECT_HAS(prompt, "What is the pass key? The pass key is");
+  }
+  const TaskResult& t = r->tasks[0];
+  EXPECT_DOUBLE_EQ(t.Find("accuracy@8")->value, 1.0);
+  EXPECT_DOUBLE_EQ(t.Find("accuracy@40")->value, 0.0);
+  EXPECT_TRUE(std::isnan(t.Find("answer_logprob")->value));
+  EXPECT_TRUE(std::isnan(t.Find("answer_half_life")->value));
+  EXPECT_EQ(t.Find("effective_length")->value, 8);
+  auto back = ReadResults(dir + "/out/results.json");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(std::isnan(back->tasks[0].Find("answer_logprob")->value));
 }
 
 TEST(RecallSuite, BundledRecallSuitesResolveByName) {
