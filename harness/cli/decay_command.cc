@@ -105,8 +105,12 @@ void PrintCurve(const harness::RunResults& results, const std::vector<harness::I
       std::printf("%-48s %s\n", label.c_str(), Tokens(m->value).c_str());
     }
   };
-  show("distance_90pct", "accuracy falls to 90% of its short-distance value:");
-  show("distance_50pct", "accuracy falls to 50% of its short-distance value:");
+  if (acc && acc->value == 0) {
+    std::printf("%-48s %s\n", "where accuracy falls:", "undefined (no checkpoint was correct)");
+  } else {
+    show("distance_90pct", "accuracy falls to 90% of its short-distance value:");
+    show("distance_50pct", "accuracy falls to 50% of its short-distance value:");
+  }
   show("answer_half_life", "half-life of the answer probability:");
   if (const harness::MetricResult* m = t.Find("effective_length")) {
     char label[80];
