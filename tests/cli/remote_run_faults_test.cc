@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -35,6 +36,8 @@ using Kind = FakeReply::Kind;
 constexpr int kItems = 12;
 constexpr int kFaultClasses = 6;  // see ArithmeticServer::Reply
 constexpr int kNeverSucceeds = 5;
+constexpr const char* kKeyVar = "RWKV_EVAL_FAULTS_TEST_KEY";
+constexpr const char* kKey = "sk-faults-3c2b1a-never-written";
 
 FakeReply Answer(Kind kind, int status, std::string body, int delay_ms = 0,
                  std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -82,6 +85,12 @@ class ArithmeticServer {
     interrupt_pid_ = pid;
     interrupt_at_ = nth;
   }
+  size_t requests() { return http_.requests().size(); }
+  // Requests that carried the test key in their Authorization header.
+  size_t requests_with_key() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_with_key_;
+  }
   size_t distinct_questions() {
     std::lock_guard<std::mutex> lock(mu_);
     return attempts_.size();
@@ -110,6 +119,9 @@ class ArithmeticServer {
     int attempt = 0, fault = -1;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (request.headers.find(std::string("Bearer ") + kKey) != std::string::npos) {
+        ++requests_with_key_;
+      }
       attempt = attempts_[question]++;
       if (attempt == 0) requested_.push_back(question);
       if (faulty_ && fault_class_.count(question)) fault = fault_class_[question];
@@ -151,6 +163,7 @@ class ArithmeticServer {
 
   std::mutex mu_;
   bool faulty_ = false;
+  size_t requests_with_key_ = 0;
   std::map<std::string, int> attempts_;     // question -> requests
   std::vector<std::string> requested_;      // distinct questions in arrival order
   std::map<std::string, int> fault_class_;  // question -> class
@@ -178,7 +191,11 @@ std::string QuestionOf(const json& record) {
 
 class RemoteRunFaults : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = rwkv::testing::TempDir("remote_run_faults"); }
+  void SetUp() override {
+    dir_ = rwkv::testing::TempDir("remote_run_faults");
+    ::setenv(kKeyVar, kKey, 1);
+  }
+  void TearDown() override { ::unsetenv(kKeyVar); }
 
   std::vector<std::string> Args(const std::string& out, int concurrency) {
     return {RWKV_EVAL_BINARY,
@@ -193,6 +210,8 @@ class RemoteRunFaults : public ::testing::Test {
             "--base-url",
             server_.url(),
             "--no-cache",
+            "--api-key-env",
+            kKeyVar,
             "--timeout",
             "0.5",
             "--retries",
@@ -315,6 +334,14 @@ TEST_F(RemoteRunFaults, RunFinishesScoresRecoveredItemsAndRetriesOnlyTheErrors) 
     }
   }
   EXPECT_EQ(Read("faulty/results.json"), Read("whole/results.json"));
+
+  // The key went to the server in every request and into no file the runs wrote.
+  EXPECT_EQ(server_.requests_with_key(), server_.requests());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_)) {
+    if (!e.is_regular_file()) continue;
+    EXPECT_EQ(rwkv::testing::ReadFileBytes(e.path().string()).find(kKey), std::string::npos)
+        << e.path();
+  }
 }
 
 TEST_F(RemoteRunFaults, RetryErrorsNeedsARunAndOptionsAreChecked) {
