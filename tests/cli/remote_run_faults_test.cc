@@ -344,7 +344,7 @@ TEST_F(RemoteRunFaults, RunFinishesScoresRecoveredItemsAndRetriesOnlyTheErrors) 
   }
 }
 
-TEST_F(RemoteRunFaults, RetryErrorsNeedsARunAndOptionsAreChecked) {
+TEST_F(RemoteRunFaults, OptionChecksAndTheDefaultResponseCache) {
   auto nothing = Run("nothing", "--retry-errors");
   EXPECT_EQ(nothing.exit_code, 1) << nothing.out;
   EXPECT_NE(nothing.out.find("holds no run whose errors could be retried"), std::string::npos)
@@ -361,6 +361,19 @@ TEST_F(RemoteRunFaults, RetryErrorsNeedsARunAndOptionsAreChecked) {
         << r.out;
   }
   EXPECT_EQ(server_.distinct_questions(), 0u);
+
+  // Without --cache or --no-cache, responses are kept in the user cache folder: a second run
+  // sends no request.
+  for (const char* out : {"/cached1", "/cached2"}) {
+    auto r = rwkv::testing::RunShell("XDG_CACHE_HOME='" + dir_ +
+                                     "/xdg' '" RWKV_EVAL_BINARY
+                                     "' run arithmetic --task add_1digit --limit 1 --model "
+                                     "openai:m --progress none --base-url " +
+                                     server_.url() + " --out '" + dir_ + out + "' 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/xdg/rwkv-eval/responses.sqlite"));
+  EXPECT_EQ(server_.requests(), 1u);
 }
 
 TEST_F(RemoteRunFaults, InterruptedFaultyRunCompletesWithRetryErrorsAndResume) {
