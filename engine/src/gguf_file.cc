@@ -1,5 +1,6 @@
 #include "rwkv/gguf_file.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -174,9 +175,11 @@ Status ReadValue(Cursor* c, GgufType type, GgufValue* v, const std::string& what
         return c->Corrupt(what + ": array of " + std::to_string(n) +
                           " elements cannot fit in the rest of the file");
       }
-      v->items.resize(static_cast<size_t>(n));
+      // Grown as elements are read (each takes file bytes), not reserved from the count alone.
+      v->items.reserve(static_cast<size_t>(std::min<uint64_t>(n, 1 << 16)));
       for (uint64_t k = 0; k < n; ++k) {
-        RETURN_IF_ERROR(ReadValue(c, v->element_type, &v->items[k],
+        v->items.emplace_back();
+        RETURN_IF_ERROR(ReadValue(c, v->element_type, &v->items.back(),
                                   what + "[" + std::to_string(k) + "]", depth + 1));
       }
       break;

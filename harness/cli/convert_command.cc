@@ -1,13 +1,16 @@
-// rwkv-eval convert: reads any supported model file and writes it as rwkv.cpp .bin or
-// safetensors, optionally converting its matrices to another type.
+// rwkv-eval convert: reads any supported model file and writes it as rwkv.cpp .bin,
+// safetensors or GGUF, optionally converting its matrices to another type.
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "command.h"
 #include "rwkv/bin_format.h"
+#include "rwkv/gguf_format.h"
 #include "rwkv/model.h"
 #include "rwkv/quantize.h"
 #include "rwkv/safetensors_format.h"
+#include "rwkv/tokenizer.h"
 
 namespace rwkv::cli {
 
@@ -44,29 +47,66 @@ StatusOr<TensorStore> Retype(const TensorStore& in, DType to) {
     RETURN_IF_ERROR(out.Add(name, to, t.shape, bytes.data(), bytes.size()));
   }
   out.metadata() = in.metadata();
+  out.set_tokenizer(in.tokenizer());
   return out;
+}
+
+// The token bytes a GGUF file stores (llama.cpp's "rwkv" tokenizer: greedy longest match): the
+// model's own tokenizer, or the one named (bytes, world, a World vocabulary file), or for "auto"
+// the one its vocabulary implies. A BPE tokenizer (20B) has no such form: with "auto" the file
+// gets no tokenizer (with a note), named explicitly it is an error. "none": no tokenizer.
+StatusOr<std::vector<std::string>> GgufTokens(const Model& m, const std::string& name) {
+  const bool automatic = name.empty() || name == "auto";
+  if (name == "none") return std::vector<std::string>();
+  std::string choice = name;
+  if (automatic && !m.tensors().tokenizer()) {
+    choice = TokenizerNameForVocab(m.config().n_vocab);
+    if (choice.empty() || choice == "20b") {
+      std::fprintf(stderr,
+                   "convert: note: no World-style tokenizer for a vocabulary of %d; the GGUF "
+                   "file gets none (llama.cpp needs one; the engine does not)\n",
+                   m.config().n_vocab);
+      return std::vector<std::string>();
+    }
+  }
+  if (choice == "20b" || EndsWith(choice, ".json")) {
+    return Status::InvalidArgument("the BPE tokenizer " + choice +
+                                   " cannot be stored as llama.cpp's rwkv tokenizer; use "
+                                   "--tokenizer none");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> t, LoadTokenizerForModel(choice, m));
+  std::vector<std::string> tokens(static_cast<size_t>(t->vocab_size()));
+  for (int id = 0; id < t->vocab_size(); ++id) tokens[static_cast<size_t>(id)] = t->TokenBytes(id);
+  return tokens;
 }
 }  // namespace
 
 int RunConvert(const std::vector<std::string>& args) {
-  std::string in, out, format, type;
+  std::string in, out, format, type, tokenizer = "auto";
   po::options_description o;
   o.add_options()("in", po::value(&in)->required(), "model file (.pth, .safetensors, .bin)")(
       "out", po::value(&out)->required(), "output file")(
-      "format", po::value(&format), "bin | safetensors (default: from the output's extension)")(
-      "type", po::value(&type), "matrix type: FP32, FP16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, Q4_0");
+      "format", po::value(&format),
+      "bin | safetensors | gguf (default: from the output's extension)")(
+      "type", po::value(&type), "matrix type: FP32, FP16, BF16, Q8_0, Q5_1, Q5_0, Q4_1, Q4_0")(
+      "tokenizer", po::value(&tokenizer),
+      "gguf only: tokenizer stored in the file: auto | bytes | world | FILE | none");
   po::positional_options_description pos;
   pos.add("in", 1).add("out", 1);
   po::variables_map vm;
   int code = 0;
-  if (!ParseArgs(kName, "IN OUT [--format bin|safetensors] [--type FP16|Q8_0|...]",
+  if (!ParseArgs(kName, "IN OUT [--format bin|safetensors|gguf] [--type FP16|Q8_0|...]",
                  "Converts a model between file formats and matrix types.", o, pos, args, &vm,
                  &code)) {
     return code;
   }
-  if (format.empty()) format = EndsWith(out, ".safetensors") ? "safetensors" : "bin";
-  if (format != "bin" && format != "safetensors") {
-    return Fail(kName, "unknown --format " + format + " (bin, safetensors)", kExitUsage);
+  if (format.empty()) {
+    format = EndsWith(out, ".safetensors") ? "safetensors"
+             : EndsWith(out, ".gguf")      ? "gguf"
+                                           : "bin";
+  }
+  if (format != "bin" && format != "safetensors" && format != "gguf") {
+    return Fail(kName, "unknown --format " + format + " (bin, safetensors, gguf)", kExitUsage);
   }
   auto model = Model::Load(in);
   if (!model.ok()) return Fail(kName, model.status().ToString());
@@ -88,6 +128,12 @@ int RunConvert(const std::vector<std::string>& args) {
   Status s;
   if (format == "safetensors") {
     s = WriteSafetensorsModel(out, target);
+  } else if (format == "gguf") {
+    auto tokens = GgufTokens(target, tokenizer);
+    if (!tokens.ok()) return Fail(kName, tokens.status().ToString());
+    GgufWriteOptions options;
+    options.world_tokens = std::move(*tokens);
+    s = WriteGgufModel(out, target, options);
   } else {
     RwkvCppHeader h;
     h.n_vocab = target.config().n_vocab;

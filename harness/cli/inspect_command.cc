@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "rwkv/model.h"
+#include "rwkv/tokenizer.h"
 
 namespace rwkv::cli {
 
@@ -58,7 +59,12 @@ int RunInspect(const std::vector<std::string>& args) {
   for (const auto& [type, n] : by_type) {
     std::printf("  %-6s       %lld\n", type.c_str(), static_cast<long long>(n));
   }
-  std::printf("tokenizer:     %s\n", TokenizerFor(c.n_vocab));
+  if (const auto& own = m.tensors().tokenizer()) {
+    std::printf("tokenizer:     %s (stored in the file, %d tokens)\n", own->name().c_str(),
+                own->vocab_size());
+  } else {
+    std::printf("tokenizer:     %s\n", TokenizerFor(c.n_vocab));
+  }
   for (const auto& [k, v] : m.tensors().metadata()) {
     std::printf("metadata:      %s = %.80s\n", k.c_str(), v.c_str());
   }
