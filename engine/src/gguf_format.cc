@@ -132,10 +132,10 @@ StatusOr<int64_t> RequireUint(const GgufFile& f, const std::string& key) {
 }
 
 // The tokenizer stored as tokenizer.ggml.model "rwkv"; null for other tokenizer models.
-StatusOr<std::shared_ptr<const Tokenizer>> TokenizerFromMetadata(const GgufFile& f) {
+StatusOr<std::unique_ptr<Tokenizer>> TokenizerFromMetadata(const GgufFile& f) {
   const GgufValue* model = f.Find("tokenizer.ggml.model");
   if (model == nullptr || model->type != GgufType::kString || model->s != "rwkv") {
-    return std::shared_ptr<const Tokenizer>();
+    return std::unique_ptr<Tokenizer>();
   }
   const GgufValue* tokens = f.Find("tokenizer.ggml.tokens");
   if (tokens == nullptr || tokens->type != GgufType::kArray ||
@@ -165,7 +165,7 @@ StatusOr<std::shared_ptr<const Tokenizer>> TokenizerFromMetadata(const GgufFile&
     bytes = t->TokenBytes(id) == std::string(1, static_cast<char>(id));
   }
   if (bytes) t = MakeByteTokenizer();
-  return std::shared_ptr<const Tokenizer>(std::move(t));
+  return t;
 }
 
 }  // namespace
@@ -289,9 +289,19 @@ StatusOr<TensorStore> ReadGgufFile(const std::string& path) {
     }
   }
   for (const auto& [key, value] : f.metadata) store.metadata()[key] = value.ToString();
-  ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer, TokenizerFromMetadata(f));
-  store.set_tokenizer(std::move(tokenizer));
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, TokenizerFromMetadata(f));
+  store.set_tokenizer(std::shared_ptr<const Tokenizer>(std::move(tokenizer)));
   return store;
+}
+
+StatusOr<std::unique_ptr<Tokenizer>> ReadGgufTokenizer(const std::string& path) {
+  ASSIGN_OR_RETURN(GgufFile f, ParseGgufFile(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, TokenizerFromMetadata(f));
+  if (!tokenizer) {
+    return Status::NotFound(path +
+                            ": the GGUF file holds no rwkv tokenizer (tokenizer.ggml.model)");
+  }
+  return tokenizer;
 }
 
 namespace {

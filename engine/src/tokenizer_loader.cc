@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "rwkv/cache_dir.h"
+#include "rwkv/gguf_format.h"
 #include "rwkv/tokenizer.h"
 
 namespace rwkv {
@@ -26,6 +27,7 @@ std::string EnvOr(const char* name) {
 StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizerFile(const std::string& path,
                                                        const std::string& name) {
   if (EndsWith(path, ".json")) return LoadBpeTokenizer(path, name);
+  if (EndsWith(path, ".gguf")) return ReadGgufTokenizer(path);
   return LoadWorldTokenizer(path, name);
 }
 

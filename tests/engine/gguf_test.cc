@@ -487,6 +487,10 @@ TEST(GgufTokenizer, WorldVocabularyFromTheMetadataEncodesTheReferenceCases) {
     EXPECT_EQ((*from_gguf)->Encode(text), ids) << text;
     EXPECT_EQ((*from_gguf)->Decode(ids), text);
   }
+  // The file also serves as a tokenizer by itself (tokenize --tokenizer model.gguf).
+  auto by_file = LoadTokenizer(path);
+  ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
+  EXPECT_EQ((*by_file)->Encode(cases[0].first), cases[0].second);
   // An explicit name still wins over the file's own tokenizer.
   auto named = LoadTokenizerForModel("bytes", *loaded);
   ASSERT_TRUE(named.ok());

@@ -26,6 +26,7 @@
 #include "rwkv/model.h"
 #include "rwkv/status.h"
 #include "rwkv/tensor_store.h"
+#include "rwkv/tokenizer.h"
 
 namespace rwkv {
 
@@ -36,6 +37,10 @@ namespace rwkv {
 // everything ParseGgufFile reports, another architecture, an unknown tensor name, a shape that
 // does not fit, a malformed token list.
 StatusOr<TensorStore> ReadGgufFile(const std::string& path);
+
+// Only the tokenizer of a GGUF file (as ReadGgufFile finds it). Errors: ParseGgufFile's, a
+// malformed token list, NotFound when the file has no "rwkv" tokenizer.
+StatusOr<std::unique_ptr<Tokenizer>> ReadGgufTokenizer(const std::string& path);
 
 struct GgufWriteOptions {
   // Token bytes by id of a World-style tokenizer (greedy longest match over bytes; "" = unused
