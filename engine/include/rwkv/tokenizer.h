@@ -69,7 +69,8 @@ std::vector<std::string> TokenizerSearchDirs();
 
 // Loads "bytes", "world" or "20b" (their files found through TokenizerSearchDirs()), or the
 // tokenizer in a file: a *.json tokenizer.json (byte-level BPE), a *.gguf model's stored
-// tokenizer, or any other file as a World vocabulary. Errors: unknown name; NotFound listing every place looked in; the loaders' errors.
+// tokenizer, or any other file as a World vocabulary. Errors: unknown name; NotFound listing
+// every place looked in; the loaders' errors.
 StatusOr<std::unique_ptr<Tokenizer>> LoadTokenizer(const std::string& name_or_path);
 
 // The tokenizer name that goes with a model's vocabulary size: 256 "bytes", 50277 "20b",
