@@ -1,4 +1,5 @@
 #include "rwkv/adapters/builtin_adapter.h"
+#include "rwkv/adapters/default_model.h"
 #include "rwkv/adapters/model_adapter.h"
 #include "rwkv/adapters/openai_adapter.h"
 #include "rwkv/adapters/replay_adapter.h"
@@ -18,11 +19,12 @@ StatusOr<std::unique_ptr<ModelAdapter>> OpenModel(const std::string& spec,
     o.cache_path = options.cache_path;
     o.timeout_seconds = options.timeout_seconds;
     o.max_retries = options.max_retries;
-    o.requests_per_minute = options.requests_per_minute;
     o.initial_backoff_seconds = options.initial_backoff_seconds;
+    o.requests_per_minute = options.requests_per_minute;
     o.tokens_per_minute = options.tokens_per_minute;
     return OpenOpenAIModel(o);
   }
+  if (spec == kDefaultModelSpec) return OpenBuiltinModel(DefaultModelPath(), options);
   const std::string path = spec.rfind("rwkv:", 0) == 0 ? spec.substr(5) : spec;
   return OpenBuiltinModel(path, options);
 }

@@ -94,8 +94,8 @@ int RunRun(const std::vector<std::string>& args) {
   bool resume = false, retry_errors = false, no_cache = false;
   po::options_description o;
   o.add_options()("suite", po::value(&suites)->composing(), "suite names or YAML files")(
-      "model,m", po::value(&model_spec)->required(),
-      "model: a model file, replay:FILE or openai:MODEL")("out,o", po::value(&out_dir)->required(),
+      "model,m", po::value(&model_spec)->default_value("default"),
+      "model: a model file, replay:FILE, openai:MODEL, or default (the shipped model)")("out,o", po::value(&out_dir)->required(),
                                                           "output folder")(
       "seed", po::value(&seed)->default_value(0), "seed for few-shot draws and sampling")(
       "limit", po::value(&limit)->default_value(0), "first N items of every task (0 = all)")(
@@ -138,7 +138,7 @@ int RunRun(const std::vector<std::string>& args) {
   pos.add("suite", -1);
   po::variables_map vm;
   int code = 0;
-  if (!ParseArgs(kName, "SUITE... --model SPEC --out DIR [options]",
+  if (!ParseArgs(kName, "SUITE... [--model SPEC] --out DIR [options]",
                  "Runs suites (bundled names such as `arithmetic`, or YAML files) through a model "
                  "and writes DIR/results.json and DIR/samples.jsonl. Ctrl-C stops after the "
                  "items in flight; --resume continues.",

@@ -137,7 +137,8 @@ struct AdapterOptions {
   double tokens_per_minute = 0;                // remote adapters: limit (0 = none)
 };
 
-// Opens a model from a spec: "replay:FILE", "openai:MODEL", or a path to a model file.
+// Opens a model from a spec: "replay:FILE", "openai:MODEL", "default" (the shipped model,
+// default_model.h), or a path to a model file.
 // Errors name the spec and what is wrong with it.
 StatusOr<std::unique_ptr<ModelAdapter>> OpenModel(const std::string& spec,
                                                   const AdapterOptions& options);
