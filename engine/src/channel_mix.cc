@@ -7,8 +7,8 @@
 
 namespace rwkv {
 
-void ChannelMix(const LayerWeights& L, const ModelConfig& c, int T, const float* xln,
-                float* shift, float* out) {
+void ChannelMix(const LayerWeights& L, const ModelConfig& c, int T, const float* xln, float* shift,
+                float* out) {
   const int C = c.n_embd, F = c.n_ffn;
   const size_t TC = static_cast<size_t>(T) * C;
   std::vector<float> sx(TC), kx(TC), k(static_cast<size_t>(T) * F);
@@ -16,25 +16,34 @@ void ChannelMix(const LayerWeights& L, const ModelConfig& c, int T, const float*
   const bool maa_style = c.arch == Arch::kV6 || c.arch == Arch::kV7;
   const bool has_r = c.arch != Arch::kV7;
   std::vector<float> rx(has_r ? TC : 0), r(has_r ? TC : 0);
-  for (size_t i = 0; i < TC; ++i) {
-    const size_t ch = i % C;
-    if (maa_style) {
-      // v6/v7: xk = x + (sx - x) * maa_k  (likewise r for v6)
-      kx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_k[ch];
-      if (has_r) rx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_r[ch];
-    } else {
-      // v4/v5: xk = x * time_mix_k + sx * (1 - time_mix_k), likewise r
-      kx[i] = xln[i] * L.ffn_mix_k[ch] + sx[i] * (1 - L.ffn_mix_k[ch]);
-      rx[i] = xln[i] * L.ffn_mix_r[ch] + sx[i] * (1 - L.ffn_mix_r[ch]);
+  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
+    const size_t o = static_cast<size_t>(t) * C;
+    for (int ch = 0; ch < C; ++ch) {
+      const size_t i = o + ch;
+      if (maa_style) {
+        // v6/v7: xk = x + (sx - x) * maa_k  (likewise r for v6)
+        kx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_k[ch];
+        if (has_r) rx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_r[ch];
+      } else {
+        // v4/v5: xk = x * time_mix_k + sx * (1 - time_mix_k), likewise r
+        kx[i] = xln[i] * L.ffn_mix_k[ch] + sx[i] * (1 - L.ffn_mix_k[ch]);
+        rx[i] = xln[i] * L.ffn_mix_r[ch] + sx[i] * (1 - L.ffn_mix_r[ch]);
+      }
     }
-  }
+  });
   // k = relu(xk @ Wk)^2;  out = k @ Wv  [* sigmoid(xr @ Wr)]
   Linear(L.ffn_k, kx.data(), T, k.data());
-  for (float& z : k) z = z > 0 ? z * z : 0.0f;
+  ParallelFor(T, static_cast<int64_t>(T) * F, [&](int t) {
+    float* kt = &k[static_cast<size_t>(t) * F];
+    for (int i = 0; i < F; ++i) kt[i] = kt[i] > 0 ? kt[i] * kt[i] : 0.0f;
+  });
   Linear(L.ffn_v, k.data(), T, out);
   if (has_r) {
     Linear(L.ffn_r, rx.data(), T, r.data());
-    for (size_t i = 0; i < TC; ++i) out[i] *= Sigmoid(r[i]);
+    ParallelFor(T, static_cast<int64_t>(TC) * 4, [&](int t) {
+      const size_t o = static_cast<size_t>(t) * C;
+      for (int i = 0; i < C; ++i) out[o + i] *= Sigmoid(r[o + i]);
+    });
   }
 }
 

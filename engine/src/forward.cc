@@ -20,41 +20,40 @@ void RunChunk(const Model& model, State* state, const int32_t* tokens, int T,
   const int C = c.n_embd;
   const size_t TC = static_cast<size_t>(T) * C;
   x->resize(TC);
-  std::vector<float> row(C);
   // x = ln0(emb[token])
-  for (int t = 0; t < T; ++t) {
-    EmbeddingRow(model.emb(), tokens[t], row.data());
-    LayerNorm(row.data(), model.ln0_w().data(), model.ln0_b().data(), C,
-              x->data() + static_cast<size_t>(t) * C);
-  }
+  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
+    float* row = x->data() + static_cast<size_t>(t) * C;
+    EmbeddingRow(model.emb(), tokens[t], row);
+    LayerNorm(row, model.ln0_w().data(), model.ln0_b().data(), C, row);
+  });
   std::vector<float> xln(TC), out(TC), v_first(c.arch == Arch::kV7 ? TC : 0);
   for (int l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = model.layers()[static_cast<size_t>(l)];
     // x = x + att(ln1(x))
-    for (int t = 0; t < T; ++t) {
-      const size_t o = static_cast<size_t>(t) * C;
-      LayerNorm(x->data() + o, L.ln1_w.data(), L.ln1_b.data(), C, xln.data() + o);
-    }
+    LayerNormRows(x->data(), L.ln1_w, L.ln1_b, T, C, xln.data());
     float* shift = state->att_shift(l);
     float* wkv = state->wkv(l);
     switch (c.arch) {
-      case Arch::kV4: TimeMixV4(L, c, T, xln.data(), shift, wkv, out.data()); break;
+      case Arch::kV4:
+        TimeMixV4(L, c, T, xln.data(), shift, wkv, out.data());
+        break;
       case Arch::kV5_0:
       case Arch::kV5_1:
-      case Arch::kV5_2: TimeMixV5(L, c, T, xln.data(), shift, wkv, out.data()); break;
-      case Arch::kV6: TimeMixV6(L, c, T, xln.data(), shift, wkv, out.data()); break;
+      case Arch::kV5_2:
+        TimeMixV5(L, c, T, xln.data(), shift, wkv, out.data());
+        break;
+      case Arch::kV6:
+        TimeMixV6(L, c, T, xln.data(), shift, wkv, out.data());
+        break;
       case Arch::kV7:
         TimeMixV7(L, c, l, T, xln.data(), shift, wkv, v_first.data(), out.data());
         break;
     }
-    for (size_t i = 0; i < TC; ++i) (*x)[i] += out[i];
+    AddRows(out.data(), T, C, x->data());
     // x = x + ffn(ln2(x))
-    for (int t = 0; t < T; ++t) {
-      const size_t o = static_cast<size_t>(t) * C;
-      LayerNorm(x->data() + o, L.ln2_w.data(), L.ln2_b.data(), C, xln.data() + o);
-    }
+    LayerNormRows(x->data(), L.ln2_w, L.ln2_b, T, C, xln.data());
     ChannelMix(L, c, T, xln.data(), state->ffn_shift(l), out.data());
-    for (size_t i = 0; i < TC; ++i) (*x)[i] += out[i];
+    AddRows(out.data(), T, C, x->data());
   }
 }
 
@@ -62,10 +61,7 @@ void RunChunk(const Model& model, State* state, const int32_t* tokens, int T,
 void Head(const Model& model, const float* x, int T, float* logits) {
   const int C = model.config().n_embd;
   std::vector<float> xln(static_cast<size_t>(T) * C);
-  for (int t = 0; t < T; ++t) {
-    LayerNorm(x + static_cast<size_t>(t) * C, model.ln_out_w().data(), model.ln_out_b().data(), C,
-              xln.data() + static_cast<size_t>(t) * C);
-  }
+  LayerNormRows(x, model.ln_out_w(), model.ln_out_b(), T, C, xln.data());
   Linear(model.head(), xln.data(), T, logits);
 }
 

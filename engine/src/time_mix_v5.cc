@@ -36,8 +36,8 @@ void WkvV5V6(int H, int N, const float* r, const float* k, const float* v, const
   WkvStep(H, N, r, k, v, w, u, s, out);
 }
 
-void TimeMixV5(const LayerWeights& L, const ModelConfig& c, int T, const float* xln,
-               float* shift, float* wkv, float* out) {
+void TimeMixV5(const LayerWeights& L, const ModelConfig& c, int T, const float* xln, float* shift,
+               float* wkv, float* out) {
   const int C = c.n_embd, H = c.n_head, N = c.head_size;
   const bool gated = c.arch != Arch::kV5_0;
   const size_t TC = static_cast<size_t>(T) * C;
@@ -45,29 +45,33 @@ void TimeMixV5(const LayerWeights& L, const ModelConfig& c, int T, const float* 
   std::vector<float> k(TC), v(TC), r(TC), g(gated ? TC : 0), y(TC);
   TokenShift(xln, T, C, shift, sx.data());
   // xk = x * time_mix_k + sx * (1 - time_mix_k), likewise v, r, g
-  for (size_t i = 0; i < TC; ++i) {
-    const size_t ch = i % C;
-    kx[i] = xln[i] * L.mix_k[ch] + sx[i] * (1 - L.mix_k[ch]);
-    vx[i] = xln[i] * L.mix_v[ch] + sx[i] * (1 - L.mix_v[ch]);
-    rx[i] = xln[i] * L.mix_r[ch] + sx[i] * (1 - L.mix_r[ch]);
-    if (gated) gx[i] = xln[i] * L.mix_g[ch] + sx[i] * (1 - L.mix_g[ch]);
-  }
+  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
+    const size_t o = static_cast<size_t>(t) * C;
+    for (int ch = 0; ch < C; ++ch) {
+      const size_t i = o + ch;
+      kx[i] = xln[i] * L.mix_k[ch] + sx[i] * (1 - L.mix_k[ch]);
+      vx[i] = xln[i] * L.mix_v[ch] + sx[i] * (1 - L.mix_v[ch]);
+      rx[i] = xln[i] * L.mix_r[ch] + sx[i] * (1 - L.mix_r[ch]);
+      if (gated) gx[i] = xln[i] * L.mix_g[ch] + sx[i] * (1 - L.mix_g[ch]);
+    }
+  });
   Linear(L.att_k, kx.data(), T, k.data());
   Linear(L.att_v, vx.data(), T, v.data());
   Linear(L.att_r, rx.data(), T, r.data());
   if (gated) Linear(L.att_g, gx.data(), T, g.data());
-  for (int t = 0; t < T; ++t) {
-    const size_t o = static_cast<size_t>(t) * C;
-    WkvStep(H, N, &r[o], &k[o], &v[o], L.time_decay.data(), L.time_first.data(), wkv, &y[o]);
-    // out = group_norm(out, H, ln_x, eps = 64e-5) [* silu(xg @ Wg)]
-    GroupNorm(&y[o], L.ln_x_w.data(), L.ln_x_b.data(), C, H, 64e-5f);
-    if (gated) {
-      for (int i = 0; i < C; ++i) {
-        const float gi = g[o + i];
-        y[o + i] *= gi * Sigmoid(gi);
-      }
+  // Heads are independent: each runs through all T tokens, heads in parallel.
+  ParallelFor(H, static_cast<int64_t>(TC) * N * 2, [&](int h) {
+    const int b = h * N;
+    float* s = wkv + static_cast<size_t>(h) * N * N;
+    for (int t = 0; t < T; ++t) {
+      const size_t o = static_cast<size_t>(t) * C + b;
+      WkvStep(1, N, &r[o], &k[o], &v[o], L.time_decay.data() + b, L.time_first.data() + b, s,
+              &y[o]);
+      // out = group_norm(out, H, ln_x, eps = 64e-5): one group per head
+      GroupNorm(&y[o], L.ln_x_w.data() + b, L.ln_x_b.data() + b, N, 1, 64e-5f);
     }
-  }
+  });
+  if (gated) SiluGate(g.data(), T, C, y.data());  // out = out * silu(xg @ Wg)
   Linear(L.att_o, y.data(), T, out);
 }
 

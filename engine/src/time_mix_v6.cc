@@ -8,8 +8,8 @@
 
 namespace rwkv {
 
-void TimeMixV6(const LayerWeights& L, const ModelConfig& c, int T, const float* xln,
-               float* shift, float* wkv, float* out) {
+void TimeMixV6(const LayerWeights& L, const ModelConfig& c, int T, const float* xln, float* shift,
+               float* wkv, float* out) {
   const int C = c.n_embd, H = c.n_head, N = c.head_size;
   const int D = c.maa_lora, D2 = c.decay_lora;
   const size_t TC = static_cast<size_t>(T) * C;
@@ -17,10 +17,13 @@ void TimeMixV6(const LayerWeights& L, const ModelConfig& c, int T, const float* 
   std::vector<float> part(static_cast<size_t>(T) * std::max(D, D2));
   TokenShift(xln, T, C, shift, sx.data());
   // sx = sx - xx;  xxx = xx + sx * time_maa_x
-  for (size_t i = 0; i < TC; ++i) {
-    sx[i] -= xln[i];
-    xxx[i] = xln[i] + sx[i] * L.maa_x[i % C];
-  }
+  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
+    const size_t o = static_cast<size_t>(t) * C;
+    for (int ch = 0; ch < C; ++ch) {
+      sx[o + ch] -= xln[o + ch];
+      xxx[o + ch] = xln[o + ch] + sx[o + ch] * L.maa_x[ch];
+    }
+  });
   // xxx = tanh(xxx @ time_maa_w1).view(5, D);  m_j = xxx[j] @ time_maa_w2[j]  (j: w, k, v, r, g)
   Linear(L.maa_w1, xxx.data(), T, lora.data());
   for (float& z : lora) z = std::tanh(z);
@@ -35,7 +38,14 @@ void TimeMixV6(const LayerWeights& L, const ModelConfig& c, int T, const float* 
     Linear(L.maa_w2[j], part.data(), T, m.data());
     // x_j = xx + sx * (time_maa_j + m_j)
     mixed[j].resize(TC);
-    for (size_t i = 0; i < TC; ++i) mixed[j][i] = xln[i] + sx[i] * ((*maa[j])[i % C] + m[i]);
+    const Vec& maa_j = *maa[j];
+    float* xj = mixed[j].data();
+    ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
+      const size_t o = static_cast<size_t>(t) * C;
+      for (int ch = 0; ch < C; ++ch) {
+        xj[o + ch] = xln[o + ch] + sx[o + ch] * (maa_j[ch] + m[o + ch]);
+      }
+    });
   }
   std::vector<float> r(TC), k(TC), v(TC), g(TC), w(TC), y(TC);
   Linear(L.att_r, mixed[3].data(), T, r.data());
@@ -46,17 +56,24 @@ void TimeMixV6(const LayerWeights& L, const ModelConfig& c, int T, const float* 
   Linear(L.decay_w1, mixed[0].data(), T, part.data());
   for (size_t i = 0; i < static_cast<size_t>(T) * D2; ++i) part[i] = std::tanh(part[i]);
   Linear(L.decay_w2, part.data(), T, w.data());
-  for (size_t i = 0; i < TC; ++i) w[i] = std::exp(-std::exp(L.time_decay[i % C] + w[i]));
-  for (int t = 0; t < T; ++t) {
+  ParallelFor(T, static_cast<int64_t>(TC) * 8, [&](int t) {
     const size_t o = static_cast<size_t>(t) * C;
-    WkvV5V6(H, N, &r[o], &k[o], &v[o], &w[o], L.time_first.data(), wkv, &y[o]);
-    // out = group_norm(out, H, ln_x, eps = 64e-5) * silu(xg @ Wg)
-    GroupNorm(&y[o], L.ln_x_w.data(), L.ln_x_b.data(), C, H, 64e-5f);
-    for (int i = 0; i < C; ++i) {
-      const float gi = g[o + i];
-      y[o + i] *= gi * Sigmoid(gi);
+    for (int ch = 0; ch < C; ++ch) {
+      w[o + ch] = std::exp(-std::exp(L.time_decay[ch] + w[o + ch]));
     }
-  }
+  });
+  // Heads are independent: each runs through all T tokens, heads in parallel.
+  ParallelFor(H, static_cast<int64_t>(TC) * N * 2, [&](int h) {
+    const int b = h * N;
+    float* s = wkv + static_cast<size_t>(h) * N * N;
+    for (int t = 0; t < T; ++t) {
+      const size_t o = static_cast<size_t>(t) * C + b;
+      WkvV5V6(1, N, &r[o], &k[o], &v[o], &w[o], L.time_first.data() + b, s, &y[o]);
+      // out = group_norm(out, H, ln_x, eps = 64e-5): one group per head
+      GroupNorm(&y[o], L.ln_x_w.data() + b, L.ln_x_b.data() + b, N, 1, 64e-5f);
+    }
+  });
+  SiluGate(g.data(), T, C, y.data());  // out = out * silu(xg @ Wg)
   Linear(L.att_o, y.data(), T, out);
 }
 

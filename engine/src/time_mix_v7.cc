@@ -18,10 +18,16 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
   // xx = x_prev - x;  xr = x + xx * x_r, likewise w, k, v, a, g
   const Vec* mix[6] = {&L.x_r, &L.x_w, &L.x_k, &L.x_v, &L.x_a, &L.x_g};
   std::vector<float> xm[6];
-  for (int j = 0; j < 6; ++j) {
-    xm[j].resize(TC);
-    for (size_t i = 0; i < TC; ++i) xm[j][i] = xln[i] + (sx[i] - xln[i]) * (*mix[j])[i % C];
-  }
+  for (int j = 0; j < 6; ++j) xm[j].resize(TC);
+  ParallelFor(T, static_cast<int64_t>(TC) * 6, [&](int t) {
+    const size_t o = static_cast<size_t>(t) * C;
+    for (int j = 0; j < 6; ++j) {
+      const Vec& m = *mix[j];
+      for (int ch = 0; ch < C; ++ch) {
+        xm[j][o + ch] = xln[o + ch] + (sx[o + ch] - xln[o + ch]) * m[ch];
+      }
+    }
+  });
   const int R = std::max(std::max(c.w_lora, c.a_lora), std::max(c.v_lora, c.g_lora));
   std::vector<float> low(static_cast<size_t>(T) * R);
   std::vector<float> r(TC), w(TC), k(TC), v(TC), a(TC), g(TC), y(TC);
@@ -35,7 +41,7 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
   // a = sigmoid(a0 + (xa @ a1) @ a2)
   Linear(L.a1, xm[4].data(), T, low.data());
   Linear(L.a2, low.data(), T, a.data());
-  for (size_t i = 0; i < TC; ++i) a[i] = Sigmoid(L.a0[i % C] + a[i]);
+  PerChannel(T, C, [&](size_t i, int ch) { a[i] = Sigmoid(L.a0[ch] + a[i]); });
   // g = sigmoid(xg @ g1) @ g2
   Linear(L.g1, xm[5].data(), T, low.data());
   for (size_t i = 0; i < static_cast<size_t>(T) * c.g_lora; ++i) low[i] = Sigmoid(low[i]);
@@ -47,17 +53,21 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
     std::vector<float> vg(TC);
     Linear(L.v1, xm[3].data(), T, low.data());
     Linear(L.v2, low.data(), T, vg.data());
-    for (size_t i = 0; i < TC; ++i) v[i] += (v_first[i] - v[i]) * Sigmoid(L.v0[i % C] + vg[i]);
+    PerChannel(T, C,
+               [&](size_t i, int ch) { v[i] += (v_first[i] - v[i]) * Sigmoid(L.v0[ch] + vg[i]); });
   }
   // w = exp(-exp(-0.5) * sigmoid(w0 + w)), i.e. exp(-exp(-softplus(-(w0 + w)) - 0.5))
   const float kDecayScale = std::exp(-0.5f);
-  for (size_t i = 0; i < TC; ++i) w[i] = std::exp(-kDecayScale * Sigmoid(L.w0[i % C] + w[i]));
+  PerChannel(T, C,
+             [&](size_t i, int ch) { w[i] = std::exp(-kDecayScale * Sigmoid(L.w0[ch] + w[i])); });
 
-  std::vector<float> kk(N), sa(N);
-  for (int t = 0; t < T; ++t) {
-    const size_t o = static_cast<size_t>(t) * C;
-    for (int h = 0; h < H; ++h) {
-      const int b = h * N;
+  // Heads are independent: each runs through all T tokens, heads in parallel.
+  ParallelFor(H, static_cast<int64_t>(TC) * N * 4, [&](int h) {
+    const int b = h * N;
+    float* s = wkv + static_cast<size_t>(h) * N * N;
+    std::vector<float> kk(N), sa(N);
+    for (int t = 0; t < T; ++t) {
+      const size_t o = static_cast<size_t>(t) * C;
       // kk = normalize(k * k_k) per head (L2, eps 1e-12)
       double norm = 0.0;
       for (int i = 0; i < N; ++i) {
@@ -72,7 +82,6 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
       // y[v] = sum_j state[v][j] * r[j]
       // (The sums over j use the vectorized dot product: a plain serial sum would be bound by
       // the latency of one addition per value.)
-      float* s = wkv + static_cast<size_t>(h) * N * N;
       for (int vi = 0; vi < N; ++vi) {
         sa[vi] =
             -RowDot(DType::kF32, reinterpret_cast<const uint8_t*>(s + static_cast<size_t>(vi) * N),
@@ -86,17 +95,14 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
         }
         y[o + b + vi] = RowDot(DType::kF32, reinterpret_cast<const uint8_t*>(row), &r[o + b], N);
       }
-    }
-    // y = group_norm(y, H, ln_x, eps = 64e-5) + sum_head(r * k * r_k) * v;  y = y * g
-    GroupNorm(&y[o], L.ln_x_w.data(), L.ln_x_b.data(), C, H, 64e-5f);
-    for (int h = 0; h < H; ++h) {
-      const int b = h * N;
+      // y = group_norm(y, H, ln_x, eps = 64e-5) + sum_head(r * k * r_k) * v;  y = y * g
+      // (group_norm: one group per head)
+      GroupNorm(&y[o + b], L.ln_x_w.data() + b, L.ln_x_b.data() + b, N, 1, 64e-5f);
       float dot = 0.0f;
       for (int i = 0; i < N; ++i) dot += r[o + b + i] * k[o + b + i] * L.r_k[b + i];
-      for (int i = 0; i < N; ++i) y[o + b + i] += dot * v[o + b + i];
+      for (int i = 0; i < N; ++i) y[o + b + i] = (y[o + b + i] + dot * v[o + b + i]) * g[o + b + i];
     }
-    for (int i = 0; i < C; ++i) y[o + i] *= g[o + i];
-  }
+  });
   Linear(L.att_o, y.data(), T, out);  // out = (y * g) @ Wo
 }
 
