@@ -5,7 +5,6 @@
 //   cmake --build BUILD --target engine_bench && BUILD/bench/engine_bench [--decode 128]
 //       [--prefill 512] [--types FP32,FP16,Q8_0,Q5_1] [--shapes v4,v7] [--threads 1,2]
 //       [--repeats 3]
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -47,9 +46,70 @@ int Usage() {
   return 2;
 }
 
+// What one measurement reports to the parent process.
+struct Measured {
+  bool ok = false;
+  double bytes_per_token = 0, flops_last = 0, flops_all = 0;
+  SpeedResult speed;
+  double peak_rss_mib = 0;  // after every run, the all-logits one included
+};
+
+// The child's side (`engine_bench --child PATH THREADS DECODE PREFILL REPEATS`): loads the model,
+// measures it and prints one line of numbers for the parent.
+int RunChild(char** argv) {
+  const std::string path = argv[2];
+  SpeedOptions so;
+  so.decode_tokens = std::atoi(argv[4]);
+  so.prefill_tokens = std::atoi(argv[5]);
+  so.repeats = std::atoi(argv[6]);
+  SetThreads(std::atoi(argv[3]));
+  ResetPeakRss();
+  auto model = Model::Load(path);
+  if (!model.ok()) {
+    std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
+    return 1;
+  }
+  auto r = MeasureSpeed(**model, so);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+              static_cast<double>(WeightBytesPerToken(**model)), FlopsPerToken(**model, false),
+              FlopsPerToken(**model, true), r->decode_tok_s, r->prefill_tok_s,
+              r->prefill_all_logits_tok_s, r->decode_peak_rss_mib, r->prefill_peak_rss_mib,
+              PeakRssMiB());
+  return 0;
+}
+
+// Measures `path` with `threads` threads in a fresh process (this program with --child), so that
+// every row's peak RSS is its own, with nothing left over from the previous model. (A plain
+// fork would inherit OpenMP's thread pool, which does not survive a fork.)
+Measured MeasureInChild(const char* self, const std::string& path, int threads,
+                        const SpeedOptions& so) {
+  Measured m;
+  std::string command = std::string("'") + self + "' --child '" + path + "' " +
+                        std::to_string(threads) + " " + std::to_string(so.decode_tokens) + " " +
+                        std::to_string(so.prefill_tokens) + " " + std::to_string(so.repeats);
+  FILE* child = popen(command.c_str(), "r");
+  if (!child) {
+    std::perror("popen");
+    return m;
+  }
+  SpeedResult& r = m.speed;
+  const int got =
+      std::fscanf(child, "%lf %lf %lf %lf %lf %lf %lf %lf %lf", &m.bytes_per_token, &m.flops_last,
+                  &m.flops_all, &r.decode_tok_s, &r.prefill_tok_s, &r.prefill_all_logits_tok_s,
+                  &r.decode_peak_rss_mib, &r.prefill_peak_rss_mib, &m.peak_rss_mib);
+  const int status = pclose(child);
+  m.ok = got == 9 && status == 0;
+  return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 7 && std::string(argv[1]) == "--child") return RunChild(argv);
   SpeedOptions so;
   std::vector<std::string> types = {"FP32", "FP16", "Q8_0", "Q5_1"};
   std::vector<std::string> shapes = {"v4", "v7"};
@@ -76,10 +136,6 @@ int main(int argc, char** argv) {
     }
   }
   if (so.decode_tokens < 1 || so.prefill_tokens < 1 || so.repeats < 1) return Usage();
-  // Every model runs in this one process: a fixed mmap threshold makes large blocks go back to
-  // the system when freed, so one model's peak RSS does not carry the previous one's heap.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-
   std::printf("Machine bounds at the start:\n");
   for (int t : thread_counts) {
     std::printf("  %d thread(s): memory read %.1f GB/s, FP32 GEMM (Eigen) %.1f GFLOP/s\n", t,
@@ -92,9 +148,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string dir = tmpl;
-  std::printf("\n%-10s %-5s %8s %3s | %6s %7s | %9s %6s | %9s %6s | %9s %6s | %8s %8s\n", "shape",
-              "type", "file MiB", "thr", "GB/s", "GFLOP/s", "decode/s", "%bw", "prefill/s", "%gemm",
-              "pf-all/s", "%gemm", "rss-dec", "rss-peak");
+  std::printf("\n%-10s %-5s %8s %3s | %6s %7s | %9s %6s | %9s %6s | %9s %6s | %8s %8s %6s %8s\n",
+              "shape", "type", "file MiB", "thr", "GB/s", "GFLOP/s", "decode/s", "%bw", "prefill/s",
+              "%gemm", "pf-all/s", "%gemm", "rss-dec", "rss-pf", "+file", "rss-all");
   int failures = 0;
   for (const std::string& shape_name : shapes) {
     Shape shape;
@@ -118,43 +174,29 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", st.ToString().c_str());
         return 1;
       }
-      malloc_trim(0);
       const double file_mib = std::filesystem::file_size(path) / (1024.0 * 1024.0);
-      ResetPeakRss();
-      auto model = Model::Load(path);
-      if (!model.ok()) {
-        std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
-        return 1;
-      }
-      const double bytes_per_token = static_cast<double>(WeightBytesPerToken(**model));
-      const double flops_last = FlopsPerToken(**model, false);
-      const double flops_all = FlopsPerToken(**model, true);
-      for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+      for (int threads : thread_counts) {
         // The bounds again right before the run, so that other load on the machine weighs on
         // both sides of each ratio alike.
-        const double bandwidth = MeasureReadBandwidth(thread_counts[ti]);
-        const double gemm = MeasureGemmRate(thread_counts[ti]);
-        SetThreads(thread_counts[ti]);
-        ResetPeakRss();  // from the loaded model on
-        auto r = MeasureSpeed(**model, so);
-        if (!r.ok()) {
-          std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        const double bandwidth = MeasureReadBandwidth(threads);
+        const double gemm = MeasureGemmRate(threads);
+        const Measured m = MeasureInChild(argv[0], path, threads, so);
+        if (!m.ok) {
           ++failures;
           continue;
         }
-        const double bound = bandwidth / bytes_per_token;
+        const SpeedResult& r = m.speed;
+        const double bound = bandwidth / m.bytes_per_token;
         std::printf(
             "%-10s %-5s %8.1f %3d | %6.1f %7.1f | %9.1f %5.0f%% | %9.1f %5.0f%% | %9.1f %5.0f%% | "
-            "%8.1f %8.1f\n",
-            shape.name, type_name.c_str(), file_mib, thread_counts[ti], bandwidth / 1e9, gemm / 1e9,
-            r->decode_tok_s, 100 * r->decode_tok_s / bound, r->prefill_tok_s,
-            100 * r->prefill_tok_s * flops_last / gemm, r->prefill_all_logits_tok_s,
-            100 * r->prefill_all_logits_tok_s * flops_all / gemm, r->decode_peak_rss_mib,
-            PeakRssMiB());
+            "%8.1f %8.1f %5.0f%% %8.1f\n",
+            shape.name, type_name.c_str(), file_mib, threads, bandwidth / 1e9, gemm / 1e9,
+            r.decode_tok_s, 100 * r.decode_tok_s / bound, r.prefill_tok_s,
+            100 * r.prefill_tok_s * m.flops_last / gemm, r.prefill_all_logits_tok_s,
+            100 * r.prefill_all_logits_tok_s * m.flops_all / gemm, r.decode_peak_rss_mib,
+            r.prefill_peak_rss_mib, 100 * (r.prefill_peak_rss_mib / file_mib - 1), m.peak_rss_mib);
         std::fflush(stdout);
       }
-      model = Status::Internal("released");
-      malloc_trim(0);
       std::filesystem::remove(path);
     }
   }
@@ -164,10 +206,10 @@ int main(int argc, char** argv) {
       "the row.\n%%bw: decode tok/s over the bandwidth bound (read bandwidth / weight bytes per "
       "token).\n"
       "%%gemm: prefill FLOP/s (2 x matrix values per token; with the head for all logits) over "
-      "the GEMM rate.\nrss-dec: peak RSS (MiB) with the model loaded, after decoding; rss-peak: "
-      "after the "
-      "prefill runs too (all-logits holds [%d][vocab] floats). Decode %d tokens, prefill %d; "
-      "each rate the best of %d runs.\n",
+      "the GEMM rate.\nrss-dec: peak RSS (MiB) of a process that loaded the model and decoded; "
+      "rss-pf: after the last-logits prefill too; +file: rss-pf over the file size; rss-all: after "
+      "the all-logits prefill (its output alone is [%d][vocab] floats). Each row runs in its own "
+      "process. Decode %d tokens, prefill %d; each rate the best of %d runs.\n",
       so.prefill_tokens, so.decode_tokens, so.prefill_tokens, so.repeats);
   return failures ? 1 : 0;
 }

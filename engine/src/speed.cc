@@ -93,7 +93,12 @@ StatusOr<SpeedResult> MeasureSpeed(const Model& model, const SpeedOptions& opts)
       RETURN_IF_ERROR(Forward(model, &s, prompt, mode, &logits, seq));
       best = std::max(best, opts.prefill_tokens / Seconds(t0));
     }
-    (mode == LogitsMode::kLast ? r.prefill_tok_s : r.prefill_all_logits_tok_s) = best;
+    if (mode == LogitsMode::kLast) {
+      r.prefill_tok_s = best;
+      r.prefill_peak_rss_mib = PeakRssMiB();
+    } else {
+      r.prefill_all_logits_tok_s = best;
+    }
   }
   return r;
 }

@@ -58,6 +58,7 @@ int RunBench(const std::vector<std::string>& args) {
                         {"prefill_tok_s", r->prefill_tok_s},
                         {"prefill_all_logits_tok_s", r->prefill_all_logits_tok_s},
                         {"peak_rss_mb", peak},
+                        {"peak_rss_before_all_logits_mb", r->prefill_peak_rss_mib},
                         {"weights_mb", weights_mib}};
     std::cout << j.dump() << "\n";
     return kExitOk;
@@ -70,7 +71,8 @@ int RunBench(const std::vector<std::string>& args) {
             << " tok/s\n"
             << "  prefill (" << so.prefill_tokens
             << " tokens, all logits):    " << r->prefill_all_logits_tok_s << " tok/s\n"
-            << "  peak RSS: " << peak << " MiB (weights " << weights_mib << " MiB)\n";
+            << "  peak RSS: " << peak << " MiB (weights " << weights_mib << " MiB; "
+            << r->prefill_peak_rss_mib << " MiB before the all-logits run)\n";
   return kExitOk;
 }
 

@@ -29,6 +29,9 @@ struct SpeedResult {
   // Peak resident memory of the process (PeakRssMiB) right after the decode run, i.e. before
   // the sequence-mode runs allocate their [tokens][vocab] logits.
   double decode_peak_rss_mib = 0;
+  // The same after the last-logits prefill too: what a model costs in memory, before the
+  // all-logits run allocates [tokens][vocab] floats of output.
+  double prefill_peak_rss_mib = 0;
 };
 
 // Runs the three measurements on `model` with the current thread count (SetThreads).
