@@ -8,6 +8,7 @@
 
 #include "blocks.h"
 #include "kernels.h"
+#include "rwkv/bf16_layer_norm.h"
 
 namespace rwkv {
 
@@ -20,11 +21,15 @@ void RunChunk(const Model& model, State* state, const int32_t* tokens, int T,
   const int C = c.n_embd;
   const size_t TC = static_cast<size_t>(T) * C;
   x->resize(TC);
-  // x = ln0(emb[token])
+  // x = ln0(emb[token]), in bfloat16 arithmetic for a bfloat16 v4-v6 checkpoint
   ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
     float* row = x->data() + static_cast<size_t>(t) * C;
     EmbeddingRow(model.emb(), tokens[t], row);
-    LayerNorm(row, model.ln0_w().data(), model.ln0_b().data(), C, row);
+    if (c.ln0_in_bf16) {
+      LayerNormBf16LikeTorch(row, model.ln0_w().data(), model.ln0_b().data(), C, row);
+    } else {
+      LayerNorm(row, model.ln0_w().data(), model.ln0_b().data(), C, row);
+    }
   });
   std::vector<float> xln(TC), out(TC), v_first(c.arch == Arch::kV7 ? TC : 0);
   for (int l = 0; l < c.n_layer; ++l) {

@@ -1,5 +1,6 @@
 #include "rwkv/model.h"
 
+#include <cstdint>
 #include <cstring>
 #include <sstream>
 
@@ -21,6 +22,16 @@ const char* ArchName(Arch a) {
 }
 
 namespace {
+
+// Whether every value is exactly a bfloat16 (its low 16 bits are zero).
+bool HoldsBf16Values(const Vec& v) {
+  for (float x : v) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    if ((bits & 0xffffu) != 0) return false;
+  }
+  return true;
+}
 
 // Fetches tensors by name with shape checks; every error names the source and the tensor.
 class Fetcher {
@@ -209,6 +220,8 @@ Status Model::Build(const std::string& source) {
   RETURN_IF_ERROR(f.Mat("head.weight", c.n_vocab, C, &head_));
   RETURN_IF_ERROR(f.Vector("blocks.0.ln0.weight", C, &ln0_w_));
   RETURN_IF_ERROR(f.Vector("blocks.0.ln0.bias", C, &ln0_b_));
+  c.ln0_in_bf16 = c.arch != Arch::kV7 && emb_.dtype == DType::kBF16 && HoldsBf16Values(ln0_w_) &&
+                  HoldsBf16Values(ln0_b_);
   RETURN_IF_ERROR(f.Vector("ln_out.weight", C, &ln_out_w_));
   RETURN_IF_ERROR(f.Vector("ln_out.bias", C, &ln_out_b_));
 

@@ -44,14 +44,10 @@ std::vector<float> Logits(const std::string& path, const std::vector<int32_t>& i
   return logits;
 }
 
-// The official implementation on 16-bit v4-v6 checkpoints differs from exact upcast arithmetic
-// by up to ~0.1 (measured: its v7 results match ours to 2e-6, its v4-v6 ones do not); for those
-// the limit is set from that measurement and printed, for every other case it is the brief's.
-float Limit(const std::string& version, const std::string& type) {
-  if (type == "fp32") return 1e-4f;
-  if (version[0] == '7') return 1e-3f;
-  return 0.2f;
-}
+// Every file is held to 1e-4, BF16 ones included (the brief asks 1e-3 of those): a BF16 v4-v6
+// file matches only because ln0 is applied in bfloat16 arithmetic as the official implementation
+// folds it (rwkv/bf16_layer_norm.h); one bfloat16 step off in that fold moves logits by ~1e-3.
+constexpr float kLimit = 1e-4f;
 
 struct FileCase {
   std::string path;       // relative to the shared folder
@@ -79,7 +75,7 @@ TEST_P(OfficialFileTest, MatchesOfficialLogitsAtEveryPosition) {
   const std::vector<float> official = ReadF32(SharedPath(c.reference));
   ASSERT_EQ(official.size(), ids.size() * (c.mid ? 1000 : 256));
   const float d = MaxAbsDiff(ours, official);
-  const float limit = Limit(c.version, c.type);
+  const float limit = kLimit;
   std::printf("  %s: max |ours - official| %.3g (limit %.3g)\n", c.path.c_str(), d, limit);
   EXPECT_LE(d, limit);
 }

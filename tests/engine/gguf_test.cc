@@ -52,17 +52,18 @@ struct Case {
 };
 
 std::vector<Case> Cases() {
-  // Limits: the brief's 1e-4 for fp32; for bf16 the official implementation's own 16-bit
-  // arithmetic differs from exact upcasting (v7 by < 1e-3, v6 by up to ~0.1, see formats_test).
+  // Limit 1e-4 for every case, bf16 included (see formats_test): the GGUF keeps the BF16
+  // embedding and the bfloat16 values of ln0, so it still applies ln0 as the official
+  // implementation does on the bf16 checkpoint.
   return {
       {"models/tiny/pth/tiny-rwkv-7v0-834K-fp32.pth",
        "reference/official/logits-seed-7v0-834K-fp32.f32"},
       {"models/tiny/pth/tiny-rwkv-6v0-3m-fp32.pth",
        "reference/official/logits-seed-6v0-3m-fp32.f32"},
       {"models/tiny/pth/tiny-rwkv-7v0-834K-bf16.pth",
-       "reference/official/logits-seed-7v0-834K-bf16.f32", false, 1e-3f},
+       "reference/official/logits-seed-7v0-834K-bf16.f32"},
       {"models/tiny/pth/tiny-rwkv-6v0-3m-bf16.pth",
-       "reference/official/logits-seed-6v0-3m-bf16.f32", false, 0.2f},
+       "reference/official/logits-seed-6v0-3m-bf16.f32"},
       {"models/mid/mid-rwkv-7v0-fp32.pth", "reference/mid/logits-visible-7v0-fp32.f32", true},
       {"models/mid/mid-rwkv-6v0-fp32.pth", "reference/mid/logits-visible-6v0-fp32.f32", true},
   };

@@ -43,6 +43,10 @@ struct ModelConfig {
   int maa_lora = 0, decay_lora = 0;                  // v6
   int w_lora = 0, a_lora = 0, v_lora = 0, g_lora = 0;  // v7
   bool has_time_state = false;  // v5/v6 state-tuned checkpoint (att.time_state)
+  // v4-v6 with a BF16 embedding and bfloat16 blocks.0.ln0 values (a bfloat16 checkpoint): ln0
+  // is applied in bfloat16 arithmetic, as the official implementation folds it into such a
+  // checkpoint's embedding, instead of in FP32.
+  bool ln0_in_bf16 = false;
 };
 
 // A 2-D weight in its stored type: row r holds the weights of output r.
