@@ -113,6 +113,8 @@ const std::vector<Rule>& FlaRules() {
       {std::regex("\\.att\\.v_proj\\."), ".att.value."},
       {std::regex("\\.att\\.o_proj\\."), ".att.output."},
       {std::regex("\\.att\\.g_norm\\."), ".att.ln_x."},
+      // fla's first layout: the six token-shift mixes as one [6, C] x_x (order r w k v a g).
+      {std::regex("\\.att\\.x_x$"), ".att.x_rwkvag"},
   };
   static const std::vector<Rule> all = [] {
     std::vector<Rule> r = rules;

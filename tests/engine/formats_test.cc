@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -144,6 +145,143 @@ void RenameSafetensorsKeys(const std::string& in, const std::string& out,
   std::ofstream(out, std::ios::binary) << result;
 }
 
+// A safetensors file held in memory (tensors by name; the data is rebuilt on writing).
+struct StTensor {
+  std::string dtype;
+  std::vector<int64_t> shape;
+  std::string bytes;
+};
+struct StFile {
+  nlohmann::json metadata;  // null when the file has none
+  std::map<std::string, StTensor> tensors;
+};
+
+StFile ReadSafetensors(const std::string& path) {
+  const std::string bytes = testing::ReadFileBytes(path);
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data(), 8);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, len));
+  StFile f;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") {
+      f.metadata = it.value();
+      continue;
+    }
+    const uint64_t begin = it.value()["data_offsets"][0], end = it.value()["data_offsets"][1];
+    f.tensors[it.key()] = {it.value()["dtype"], it.value()["shape"].get<std::vector<int64_t>>(),
+                           bytes.substr(8 + len + begin, end - begin)};
+  }
+  return f;
+}
+
+void WriteSafetensors(const std::string& path, const StFile& f) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!f.metadata.is_null()) header["__metadata__"] = f.metadata;
+  std::string data;
+  for (const auto& [name, t] : f.tensors) {
+    header[name] = {{"dtype", t.dtype},
+                    {"shape", t.shape},
+                    {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+    data += t.bytes;
+  }
+  const std::string text = header.dump();
+  const uint64_t len = text.size();
+  std::ofstream(path, std::ios::binary)
+      << std::string(reinterpret_cast<const char*>(&len), 8) << text << data;
+}
+
+// PyTorch's .t() of a [rows, cols] matrix (any element size).
+StTensor Transposed(const StTensor& t) {
+  const size_t es = t.dtype == "F32" ? 4 : 2;
+  const size_t rows = static_cast<size_t>(t.shape.at(0)), cols = static_cast<size_t>(t.shape.at(1));
+  EXPECT_EQ(t.shape.size(), 2u);
+  EXPECT_EQ(t.bytes.size(), rows * cols * es);
+  StTensor out{t.dtype, {t.shape[1], t.shape[0]}, std::string(t.bytes.size(), '\0')};
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < cols; ++c) {
+      std::memcpy(&out.bytes[(c * rows + r) * es], &t.bytes[(r * cols + c) * es], es);
+    }
+  }
+  return out;
+}
+
+// An official RWKV-7 safetensors file rewritten as flash-linear-attention's Hugging Face
+// checkpoint, following fla's own converter utils/convert_from_rwkv7.py and the parameter shapes
+// of fla/layers/rwkv7.py (RWKV7Attention) and fla/models/rwkv7/modeling_rwkv7.py
+// (RWKV7FeedForward, RWKV7Block, RWKV7ForCausalLM) in fla-org/flash-linear-attention:
+//   emb -> model.embeddings, ln_out -> model.norm, head -> lm_head;
+//   blocks.N.{att,ffn,ln0,ln1,ln2} -> model.layers.N.{attn,ffn,pre_norm,attn_norm,ffn_norm};
+//   att.{receptance,key,value,output} -> attn.{r,k,v,o}_proj; att.ln_x -> attn.g_norm;
+//   att.X1 -> attn.X_lora.lora.0.weight and att.X2 -> attn.X_lora.lora.2.weight, both
+//   transposed (nn.Linear holds [out, in]); att.X0 -> attn.X_lora.lora.2.bias (X: w, a, v, g);
+//   block 0's unused v0, v1, v2 are dropped (fla's layer 0 has no v_lora);
+//   [1, 1, C] tensors (k_k, k_a, w0, a0, v0, ffn x_k) are squeezed to [C], except the
+//   token-shift mixes attn.x_r ... x_g, which fla's module keeps [1, 1, C].
+// No value changes sign or scale: fla's w = -0.6065 * sigmoid(w0 + ...) is the official
+// -softplus(-(w0 + ...)) - 0.5 as a log-decay. With `fused_mixes`, fla's first layout instead:
+// one attn.x_x [6, C] holding x_r, x_w, x_k, x_v, x_a, x_g (the order in which
+// RWKV7Model.load_state_dict still migrates it).
+void FlaFromOfficial(const std::string& in, const std::string& out, bool fused_mixes) {
+  const StFile official = ReadSafetensors(in);
+  StFile fla;
+  fla.metadata = official.metadata;
+  const std::regex block("^blocks\\.(\\d+)\\.(att|ffn|ln0|ln1|ln2)\\.(.+)$");
+  const std::map<std::string, std::string> parts = {{"att", "attn"},
+                                                    {"ffn", "ffn"},
+                                                    {"ln0", "pre_norm"},
+                                                    {"ln1", "attn_norm"},
+                                                    {"ln2", "ffn_norm"}};
+  const std::map<std::string, std::string> projections = {{"receptance", "r_proj"},
+                                                          {"key", "k_proj"},
+                                                          {"value", "v_proj"},
+                                                          {"output", "o_proj"},
+                                                          {"ln_x", "g_norm"}};
+  const std::map<std::string, std::string> top = {{"emb.weight", "model.embeddings.weight"},
+                                                  {"ln_out.weight", "model.norm.weight"},
+                                                  {"ln_out.bias", "model.norm.bias"},
+                                                  {"head.weight", "lm_head.weight"}};
+  std::map<std::string, std::string> mixes;  // "model.layers.N.attn." -> x_r ... x_g bytes
+  for (const auto& [name, tensor] : official.tensors) {
+    StTensor t = tensor;
+    if (top.count(name)) {
+      fla.tensors[top.at(name)] = t;
+      continue;
+    }
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(name, m, block)) << name;
+    const std::string layer = m[1], part = m[2], leaf = m[3];
+    if (layer == "0" && part == "att" && (leaf == "v0" || leaf == "v1" || leaf == "v2")) continue;
+    const std::string prefix = "model.layers." + layer + "." + parts.at(part) + ".";
+    std::string to = prefix + leaf;
+    const bool lora = part == "att" && leaf.size() == 2 &&
+                      std::string("wvag").find(leaf[0]) != std::string::npos &&
+                      std::string("012").find(leaf[1]) != std::string::npos;
+    if (lora) {
+      to = prefix + leaf[0] + "_lora.lora." +
+           (leaf[1] == '0'   ? "2.bias"
+            : leaf[1] == '1' ? "0.weight"
+                             : "2.weight");
+      if (leaf[1] != '0') t = Transposed(t);
+    } else if (part == "att" && leaf.find('.') != std::string::npos &&
+               projections.count(leaf.substr(0, leaf.find('.')))) {
+      to = prefix + projections.at(leaf.substr(0, leaf.find('.'))) + leaf.substr(leaf.find('.'));
+    }
+    const bool mix = part == "att" && leaf.size() == 3 && leaf.compare(0, 2, "x_") == 0;
+    if (t.shape.size() == 3 && t.shape[0] == 1 && t.shape[1] == 1 && !mix) t.shape = {t.shape[2]};
+    if (mix && fused_mixes) {
+      const int j = static_cast<int>(std::string("rwkvag").find(leaf[2]));
+      std::string& all = mixes[prefix];
+      all.resize(6 * t.bytes.size());
+      all.replace(static_cast<size_t>(j) * t.bytes.size(), t.bytes.size(), t.bytes);
+      fla.tensors[prefix + "x_x"] = {t.dtype, {6, t.shape.back()}, ""};
+      continue;
+    }
+    fla.tensors[to] = t;
+  }
+  for (const auto& [prefix, bytes] : mixes) fla.tensors[prefix + "x_x"].bytes = bytes;
+  WriteSafetensors(out, fla);
+}
+
 class RoundTripTest : public ::testing::TestWithParam<FileCase> {};
 
 // .pth -> safetensors (official names) -> same logits; and the same file under the names of
@@ -165,6 +303,26 @@ TEST_P(RoundTripTest, SafetensorsKeepsTheLogits) {
   std::printf("  %s -> safetensors: max |difference| %.3g\n", c.path.c_str(), d);
   EXPECT_LE(d, 1e-5f);
 
+  if (c.version[0] == '7') {
+    for (bool fused : {false, true}) {
+      const std::string fla = dir + (fused ? "/fla-x_x.safetensors" : "/fla.safetensors");
+      FlaFromOfficial(st, fla, fused);
+      // The conversion did what fla does: LoRA matrices as nn.Linear [out, in], mixes kept.
+      const StFile written = ReadSafetensors(fla);
+      const ModelConfig& cfg = (*original)->config();
+      const std::vector<int64_t> lora_down = {cfg.w_lora, cfg.n_embd};
+      EXPECT_EQ(written.tensors.at("model.layers.0.attn.w_lora.lora.0.weight").shape, lora_down);
+      EXPECT_EQ(written.tensors.count("model.layers.0.attn.v_lora.lora.0.weight"), 0u);
+      EXPECT_EQ(written.tensors.count("model.layers.0.attn.x_x"), fused ? 1u : 0u);
+      auto from_fla = Model::Load(fla);
+      ASSERT_TRUE(from_fla.ok()) << from_fla.status().ToString();
+      const float d_fla = MaxAbsDiff(LogitsOf(**from_fla, ids), expected);
+      std::printf("  %s -> fla-named safetensors%s: max |difference| %.3g\n", c.path.c_str(),
+                  fused ? " (x_x)" : "", d_fla);
+      EXPECT_LE(d_fla, 1e-5f);
+    }
+    return;
+  }
   std::function<std::string(const std::string&)> rename;
   if (c.version[0] == '4') {
     // transformers' convert_rwkv_checkpoint_to_hf naming.
@@ -179,7 +337,7 @@ TEST_P(RoundTripTest, SafetensorsKeepsTheLogits) {
       return n == "head.weight" || n == "__metadata__" ? n : "rwkv." + n;
     };
   } else {
-    return;  // transformers naming is RWKV-4's; fla's RWKV-7 naming also transposes LoRA weights
+    return;  // transformers naming is tested on RWKV-4
   }
   const std::string hf = dir + "/hf.safetensors";
   RenameSafetensorsKeys(st, hf, rename);
