@@ -392,6 +392,13 @@ void AddTokenizer(GgufWriter* w, const std::vector<std::string>& world_tokens, i
   w->AddString("tokenizer.ggml.model", "rwkv");
   w->AddStringArray("tokenizer.ggml.tokens", texts);
   w->AddInt32Array("tokenizer.ggml.token_type", types);
+  // As llama.cpp's converter marks the World vocabulary: "\n\n" (id 261) ends a chat turn, and
+  // its built-in "rwkv-world" chat template applies.
+  constexpr size_t kDoubleNewline = 261;
+  if (world_tokens.size() > kDoubleNewline && world_tokens[kDoubleNewline] == "\n\n") {
+    w->AddUint32("tokenizer.ggml.eot_token_id", static_cast<uint32_t>(kDoubleNewline));
+    w->AddString("tokenizer.chat_template", "rwkv-world");
+  }
 }
 
 Status AddLayer(TensorAdder* a, const ModelConfig& c, const LayerWeights& L, int i) {

@@ -389,6 +389,252 @@ TEST(GgufLayout, OfficialRwkv6ValuesAreWhereLlamaCppPutsThem) {
   }
 }
 
+// ---- A GGUF file made as llama.cpp's own converter makes it, independently of WriteGgufModel:
+// convert_hf_to_gguf.py's Rwkv6Model / Rwkv7Model.modify_tensors and its --outtype bf16 type
+// rules, applied here by hand to the official bf16 safetensors values; the tensor shapes are
+// the ones llama-model.cpp's create_tensor asks for. ----
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+class LlamaCppConverter {
+ public:
+  // Adds a tensor of PyTorch shape `shape` (after the converter's squeeze / transpose) in the
+  // type the converter picks for --outtype bf16: F32 for 1-D tensors, norms, biases and the
+  // RWKV tensors it always keeps in float32 (time_mix_first, time_mix_w1/w2,
+  // time_mix_decay_w1/w2, time_mix_lerp_fused); BF16 for every other matrix.
+  void Add(const std::string& name, const std::vector<int64_t>& shape, std::vector<float> values) {
+    const std::vector<int64_t> ne(shape.rbegin(), shape.rend());
+    bool f32 = shape.size() <= 1 || EndsWith(name, "_norm.weight") || !EndsWith(name, ".weight");
+    for (const char* kept :
+         {".time_mix_first.", ".time_mix_w1.", ".time_mix_w2.", ".time_mix_decay_w1.",
+          ".time_mix_decay_w2.", ".time_mix_lerp_fused."}) {
+      f32 = f32 || name.find(kept) != std::string::npos;
+    }
+    if (f32) {
+      ASSERT_TRUE(w.AddTensor(name, DType::kF32, ne, values.data(), values.size() * 4).ok());
+      return;
+    }
+    std::vector<uint16_t> bf16(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      uint32_t u;
+      std::memcpy(&u, &values[i], 4);
+      ASSERT_EQ(u & 0xffffu, 0u) << name << ": not a bfloat16 value";
+      bf16[i] = static_cast<uint16_t>(u >> 16);
+    }
+    ASSERT_TRUE(w.AddTensor(name, DType::kBF16, ne, bf16.data(), bf16.size() * 2).ok());
+  }
+  GgufWriter w;
+};
+
+// torch.squeeze(): every dimension of size 1 dropped.
+std::vector<int64_t> Squeezed(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> out;
+  for (int64_t d : shape) {
+    if (d != 1) out.push_back(d);
+  }
+  return out;
+}
+
+int64_t BlockCount(const std::map<std::string, RawTensor>& o) {
+  int64_t layers = 0;
+  while (o.count("blocks." + std::to_string(layers) + ".ln1.weight")) ++layers;
+  return layers;
+}
+
+// The converter's general keys (set_gguf_parameters) for an rwkv6 / rwkv7 file.
+void AddCommonKeys(GgufWriter* w, const std::string& arch,
+                   const std::map<std::string, RawTensor>& o, int64_t head_size) {
+  const int64_t C = o.at("emb.weight").shape[1], layers = BlockCount(o);
+  const int64_t ffn = o.at("blocks.0.ffn.key.weight").shape[0];
+  w->AddString("general.architecture", arch);
+  w->AddUint32(arch + ".context_length", 1048576);
+  w->AddUint32(arch + ".embedding_length", static_cast<uint32_t>(C));
+  w->AddUint32(arch + ".block_count", static_cast<uint32_t>(layers));
+  w->AddFloat32(arch + ".attention.layer_norm_epsilon", 1e-5f);
+  w->AddUint32(arch + ".wkv.head_size", static_cast<uint32_t>(head_size));
+  w->AddUint32(arch + ".feed_forward_length", static_cast<uint32_t>(ffn));
+  w->AddUint32("general.file_type", 32);  // LLAMA_FTYPE_MOSTLY_BF16
+  w->AddUint32(arch + ".attention.head_count", 0);
+}
+
+// The block-level names shared by both architectures (gguf-py tensor_mapping.py).
+const std::map<std::string, std::string>& CommonNames() {
+  static const std::map<std::string, std::string> names = {
+      {"ln1.weight", "attn_norm.weight"},
+      {"ln1.bias", "attn_norm.bias"},
+      {"ln2.weight", "attn_norm_2.weight"},
+      {"ln2.bias", "attn_norm_2.bias"},
+      {"att.key.weight", "time_mix_key.weight"},
+      {"att.value.weight", "time_mix_value.weight"},
+      {"att.receptance.weight", "time_mix_receptance.weight"},
+      {"att.output.weight", "time_mix_output.weight"},
+      {"att.gate.weight", "time_mix_gate.weight"},
+      {"att.ln_x.weight", "time_mix_ln.weight"},
+      {"att.ln_x.bias", "time_mix_ln.bias"},
+      {"ffn.key.weight", "channel_mix_key.weight"},
+      {"ffn.value.weight", "channel_mix_value.weight"},
+      {"ffn.receptance.weight", "channel_mix_receptance.weight"},
+  };
+  return names;
+}
+
+// Top-level tensors: token_embd, token_embd_norm (block 0's ln0), output_norm, output.
+void AddTopLevel(LlamaCppConverter* c, const std::map<std::string, RawTensor>& o) {
+  const std::pair<const char*, const char*> names[] = {
+      {"emb.weight", "token_embd.weight"},
+      {"head.weight", "output.weight"},
+      {"blocks.0.ln0.weight", "token_embd_norm.weight"},
+      {"blocks.0.ln0.bias", "token_embd_norm.bias"},
+      {"ln_out.weight", "output_norm.weight"},
+      {"ln_out.bias", "output_norm.bias"}};
+  for (const auto& [from, to] : names) c->Add(to, o.at(from).shape, o.at(from).values);
+}
+
+// Rwkv7Model.modify_tensors on official names (lora_needs_transpose): block 0's v0/v1/v2 are
+// dropped and a0/a1/a2 copied in their place; x_r ... x_g stacked into time_mix_lerp_fused
+// [6, 1, 1, C]; everything else squeezed, the low-rank matrices transposed, r_k flattened.
+void ConvertRwkv7(const std::map<std::string, RawTensor>& o, const std::string& path) {
+  LlamaCppConverter c;
+  const int64_t C = o.at("emb.weight").shape[1];
+  const int64_t layers = BlockCount(o);
+  const std::vector<int64_t> r_k = o.at("blocks.0.att.r_k").shape;
+  AddCommonKeys(&c.w, "rwkv7", o, r_k[1]);
+  c.w.AddUint32("rwkv7.attention.decay_lora_rank",
+                static_cast<uint32_t>(o.at("blocks.0.att.w1").shape[1]));
+  c.w.AddUint32("rwkv7.attention.iclr_lora_rank",
+                static_cast<uint32_t>(o.at("blocks.0.att.a1").shape[1]));
+  c.w.AddUint32("rwkv7.attention.value_residual_mix_lora_rank",
+                static_cast<uint32_t>(o.at("blocks.1.att.v1").shape[1]));
+  c.w.AddUint32("rwkv7.attention.gate_lora_rank",
+                static_cast<uint32_t>(o.at("blocks.0.att.g1").shape[1]));
+  AddTopLevel(&c, o);
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".", b = "blk." + std::to_string(i) + ".";
+    for (const auto& [from, to] : CommonNames()) {
+      if (o.count(p + from)) c.Add(b + to, Squeezed(o.at(p + from).shape), o.at(p + from).values);
+    }
+    std::vector<float> mixes;
+    for (const char* x : {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"}) {
+      const RawTensor& t = o.at(p + "att." + x);
+      EXPECT_EQ(t.shape, (std::vector<int64_t>{1, 1, C}));
+      mixes.insert(mixes.end(), t.values.begin(), t.values.end());
+    }
+    c.Add(b + "time_mix_lerp_fused.weight", {6, 1, 1, C}, mixes);
+    for (const char* lr : {"w", "a", "v", "g"}) {
+      const std::string from = i == 0 && lr[0] == 'v' ? "a" : lr;  // block 0: copies of a
+      for (const char* n : {"0", "1", "2"}) {
+        if (lr[0] == 'g' && n[0] == '0') continue;
+        const RawTensor& t = o.at(p + "att." + from + n);
+        const std::string to = b + "time_mix_" + lr + n + ".weight";
+        if (n[0] == '0') {
+          c.Add(to, Squeezed(t.shape), t.values);
+        } else {
+          c.Add(to, {t.shape[1], t.shape[0]}, Transposed(t));
+        }
+      }
+    }
+    for (const char* v : {"k_k", "k_a"}) {
+      c.Add(b + "time_mix_" + v + ".weight", {C}, o.at(p + "att." + v).values);
+    }
+    c.Add(b + "time_mix_r_k.weight", {C}, o.at(p + "att.r_k").values);  // flattened
+    c.Add(b + "channel_mix_lerp_k.weight", {C}, o.at(p + "ffn.x_k").values);
+  }
+  ASSERT_TRUE(c.w.Write(path).ok());
+}
+
+// Rwkv6Model.modify_tensors: time_maa_w1, time_decay_w1/w2 transposed; time_maa_w2 permuted
+// (0, 2, 1); time_decay and the lerp vectors squeezed; time_maa_w/k/v/r/g stacked into
+// time_mix_lerp_fused [5, 1, 1, C]; time_faaaa kept [H, N]; block N's time_mix_output and
+// channel_mix_value divided by 2^(N / rescale_every).
+void ConvertRwkv6(const std::map<std::string, RawTensor>& o, const std::string& path,
+                  int rescale_every) {
+  LlamaCppConverter c;
+  const int64_t C = o.at("emb.weight").shape[1];
+  const int64_t layers = BlockCount(o);
+  const std::vector<int64_t> faaaa = o.at("blocks.0.att.time_faaaa").shape;
+  AddCommonKeys(&c.w, "rwkv6", o, faaaa[1]);
+  c.w.AddUint32("rwkv6.rescale_every_n_layers", static_cast<uint32_t>(rescale_every));
+  c.w.AddUint32("rwkv6.time_mix_extra_dim",
+                static_cast<uint32_t>(o.at("blocks.0.att.time_maa_w1").shape[1] / 5));
+  c.w.AddUint32("rwkv6.time_decay_extra_dim",
+                static_cast<uint32_t>(o.at("blocks.0.att.time_decay_w1").shape[1]));
+  AddTopLevel(&c, o);
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".", b = "blk." + std::to_string(i) + ".";
+    const float scale = 1.0f / static_cast<float>(1 << (i / rescale_every));
+    for (const auto& [from, to] : CommonNames()) {
+      std::vector<float> v = o.at(p + from).values;
+      if (to == "time_mix_output.weight" || to == "channel_mix_value.weight") {
+        for (float& x : v) x *= scale;
+      }
+      c.Add(b + to, Squeezed(o.at(p + from).shape), v);
+    }
+    const std::string a = p + "att.";
+    c.Add(b + "time_mix_lerp_x.weight", {C}, o.at(a + "time_maa_x").values);
+    std::vector<float> fused;
+    for (const char* x : {"w", "k", "v", "r", "g"}) {
+      const std::vector<float>& v = o.at(a + "time_maa_" + x).values;
+      fused.insert(fused.end(), v.begin(), v.end());
+    }
+    c.Add(b + "time_mix_lerp_fused.weight", {5, 1, 1, C}, fused);
+    const RawTensor& w1 = o.at(a + "time_maa_w1");
+    c.Add(b + "time_mix_w1.weight", {w1.shape[1], w1.shape[0]}, Transposed(w1));
+    const RawTensor& w2 = o.at(a + "time_maa_w2");  // [5, D, C] -> [5, C, D]
+    c.Add(b + "time_mix_w2.weight", {w2.shape[0], w2.shape[2], w2.shape[1]}, Transposed(w2));
+    for (const char* d : {"1", "2"}) {
+      const RawTensor& t = o.at(a + "time_decay_w" + d);
+      c.Add(b + "time_mix_decay_w" + d + ".weight", {t.shape[1], t.shape[0]}, Transposed(t));
+    }
+    c.Add(b + "time_mix_decay.weight", {C}, o.at(a + "time_decay").values);
+    c.Add(b + "time_mix_first.weight", faaaa, o.at(a + "time_faaaa").values);
+    c.Add(b + "channel_mix_lerp_k.weight", {C}, o.at(p + "ffn.time_maa_k").values);
+    c.Add(b + "channel_mix_lerp_r.weight", {C}, o.at(p + "ffn.time_maa_r").values);
+  }
+  ASSERT_TRUE(c.w.Write(path).ok());
+}
+
+// The converter-made files load and give the official logits of the bf16 checkpoint.
+TEST(GgufFromLlamaCppConverter, Rwkv7GivesTheOfficialLogits) {
+  REQUIRE_SHARED();
+  const std::string path = testing::TempDir("gguf-converter") + "/v7.gguf";
+  ConvertRwkv7(ReadOfficialSafetensors(
+                   SharedPath("models/tiny/safetensors/tiny-rwkv-7v0-834K-bf16.safetensors")),
+               path);
+  auto f = ParseGgufFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(ShapesOf(*f).at("blk.0.channel_mix_lerp_k.weight").size(), 1u)
+      << "squeezed to one dimension, as the converter writes it";
+  EXPECT_EQ(f->tensors[0].dtype, DType::kBF16) << f->tensors[0].name;
+  auto m = LoadOrDie(path);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->config().arch, Arch::kV7);
+  const float d =
+      MaxAbsDiff(LogitsOf(*m, PromptBytes()),
+                 ReadF32(SharedPath("reference/official/logits-seed-7v0-834K-bf16.f32")));
+  std::printf("  llama.cpp-converted rwkv7 (bf16) vs official: %.3g (limit 1e-4)\n", d);
+  EXPECT_LE(d, 1e-4f);
+}
+
+TEST(GgufFromLlamaCppConverter, Rwkv6WithRescaledLayersGivesTheOfficialLogits) {
+  REQUIRE_SHARED();
+  const std::string path = testing::TempDir("gguf-converter") + "/v6.gguf";
+  ConvertRwkv6(ReadOfficialSafetensors(
+                   SharedPath("models/tiny/safetensors/tiny-rwkv-6v0-3m-bf16.safetensors")),
+               path, 1);
+  auto m = LoadOrDie(path);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->config().arch, Arch::kV6);
+  const float d = MaxAbsDiff(LogitsOf(*m, PromptBytes()),
+                             ReadF32(SharedPath("reference/official/logits-seed-6v0-3m-bf16.f32")));
+  std::printf(
+      "  llama.cpp-converted rwkv6 (bf16, rescale every layer) vs official: %.3g (limit "
+      "1e-4)\n",
+      d);
+  EXPECT_LE(d, 1e-4f);
+}
+
 // llama.cpp's converter divides block N's time_mix_output and channel_mix_value by
 // 2^(N / rescale_every_n_layers) (llama.cpp halves the residual instead); reading multiplies
 // them back, so such a file gives the same logits as the unscaled one.
@@ -476,6 +722,14 @@ TEST(GgufTokenizer, WorldVocabularyFromTheMetadataEncodesTheReferenceCases) {
   EXPECT_EQ(types->items[1].i, 1);
   EXPECT_EQ(texts->items[65535].s, "[PAD65535]");
   EXPECT_EQ(types->items[65535].i, 5);
+  // llama.cpp's converter also sets "\n\n" (vocabulary line 261) as the end of a chat turn
+  // and names its "rwkv-world" chat template.
+  EXPECT_EQ(texts->items[261].s, "\\n\\n");
+  ASSERT_NE(f->Find("tokenizer.ggml.eot_token_id"), nullptr);
+  EXPECT_EQ(f->Find("tokenizer.ggml.eot_token_id")->type, GgufType::kUint32);
+  EXPECT_EQ(f->Find("tokenizer.ggml.eot_token_id")->i, 261);
+  ASSERT_NE(f->Find("tokenizer.chat_template"), nullptr);
+  EXPECT_EQ(f->Find("tokenizer.chat_template")->s, "rwkv-world");
 
   auto loaded = LoadOrDie(path);
   ASSERT_NE(loaded, nullptr);

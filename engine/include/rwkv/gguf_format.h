@@ -16,7 +16,9 @@
 //     channel_mix_lerp_k -> ffn.x_k; block 0's placeholder v0/v1/v2 (copies of a0/a1/a2) are
 //     dropped.
 // The tokenizer: tokenizer.ggml.model "rwkv" stores the World vocabulary as token texts
-// repr(bytes)[2:-1] with token types (1 normal, 3 control "<s>", 5 unused "[PADn]").
+// repr(bytes)[2:-1] with token types (1 normal, 3 control "<s>", 5 unused "[PADn]"); when id
+// 261 is "\n\n" (the World vocabulary), the converter also writes tokenizer.ggml.eot_token_id
+// 261 and tokenizer.chat_template "rwkv-world", and so does WriteGgufModel.
 #pragma once
 
 #include <string>
