@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "rwkv/harness/decay_fit.h"
@@ -337,6 +338,27 @@ double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*
   return std::nan("");
 }
 
+// The resampling unit of every scored record. Recall records of one trial (its checkpoints at
+// every distance) share the key and the filler, so they are not independent observations: a
+// trial is one unit. Records without a "trial" value are units of their own.
+std::vector<size_t> ResamplingUnits(const std::vector<const ItemRecord*>& scored, size_t* n_units) {
+  std::vector<size_t> unit(scored.size());
+  std::map<double, size_t> of_trial;
+  size_t next = 0;
+  for (size_t i = 0; i < scored.size(); ++i) {
+    auto it = scored[i]->values.find("trial");
+    if (it == scored[i]->values.end()) {
+      unit[i] = next++;
+    } else {
+      auto [pos, added] = of_trial.emplace(it->second, next);
+      if (added) ++next;
+      unit[i] = pos->second;
+    }
+  }
+  *n_units = next;
+  return unit;
+}
+
 void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, TaskResult* task) {
   std::vector<const ItemRecord*> scored;
   task->n_scored = task->n_errors = 0;
@@ -349,6 +371,8 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
   }
   task->n_scored = static_cast<int>(scored.size());
   const size_t n = scored.size();
+  size_t n_units = 0;
+  const std::vector<size_t> unit = ResamplingUnits(scored, &n_units);
   for (MetricResult& m : task->metrics) {
     const MetricDef& d = m.def;
     auto value_of = [&](size_t i, const std::string& key) {
@@ -358,11 +382,19 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
     auto statistic = [&](const std::vector<int>& counts) {
       return MetricStatistic(d, scored, counts);
     };
+    // The bootstrap draws units; every record of a drawn unit counts once per draw.
+    auto unit_statistic = [&](const std::vector<int>& unit_counts) {
+      std::vector<int> counts(n);
+      for (size_t i = 0; i < n; ++i) counts[i] = unit_counts[unit[i]];
+      return statistic(counts);
+    };
     m.value = statistic(std::vector<int>(n, 1));
     // Proportions of unit-weight 0/1 values get a Wilson interval; with a denominator only the
-    // records whose (0/1) denominator is 1 are the trials.
+    // records whose (0/1) denominator is 1 are the trials. That needs independent trials: at
+    // most one member record per resampling unit.
     bool binary_unit = d.aggregation == Aggregation::kMean;
     double successes = 0, trials = 0;
+    std::vector<int> members_of_unit(n_units, 0);
     for (size_t i = 0; i < n && binary_unit; ++i) {
       const double v = value_of(i, d.key);
       const double member = d.denominator.empty() ? 1.0 : value_of(i, d.denominator);
@@ -370,6 +402,7 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
                     (member == 0.0 || member == 1.0) && (member == 1.0 || v == 0.0);
       successes += member * v;
       trials += member;
+      if (member == 1.0 && ++members_of_unit[unit[i]] > 1) binary_unit = false;
     }
     if (n == 0) {
       m.value = m.std_err = m.ci_low = m.ci_high = 0;
@@ -385,8 +418,8 @@ void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, Tas
       m.ci_high = ci.high;
       m.interval = "wilson";
     } else {
-      const BootstrapEstimate b =
-          Bootstrap(n, statistic, StableHash(task->suite + "/" + task->task + "/" + d.name, seed));
+      const BootstrapEstimate b = Bootstrap(
+          n_units, unit_statistic, StableHash(task->suite + "/" + task->task + "/" + d.name, seed));
       m.std_err = b.std_err;
       m.ci_low = b.interval.low;
       m.ci_high = b.interval.high;

@@ -127,7 +127,9 @@ double MetricStatistic(const MetricDef& def, const std::vector<const ItemRecord*
 
 // Computes every metric of `task` (metrics, pass threshold; names and counts already set)
 // from its records. Records with an error are counted, not scored. Bootstrap resampling is
-// seeded from `seed` and the task's name, so results are deterministic.
+// seeded from `seed` and the task's name, so results are deterministic. Records with a "trial"
+// value (recall checkpoints) are resampled by trial, all of a trial's records together, and a
+// proportion over several records of one trial gets a bootstrap interval instead of Wilson's.
 void Aggregate(const std::vector<const ItemRecord*>& records, uint64_t seed, TaskResult* task);
 
 // results.json: pretty-printed JSON with a trailing newline (stable key order).
