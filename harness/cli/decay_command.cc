@@ -1,17 +1,14 @@
 // rwkv-eval decay: the bundled memory-decay probe in one command — accuracy and answer
 // log-probability by distance, the decay summaries, and the model's static decay profile.
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
 #include "command.h"
+#include "run_with_progress.h"
 #include "rwkv/decay_profile.h"
-#include "rwkv/harness/progress.h"
 #include "rwkv/harness/runner.h"
 #include "rwkv/harness/suite_loader.h"
 #include "rwkv/model.h"
@@ -22,9 +19,6 @@ namespace rwkv::cli {
 
 namespace {
 constexpr const char* kName = "decay";
-
-std::atomic<bool> g_interrupted{false};
-void OnSigint(int) { g_interrupted.store(true); }
 
 struct ProbeSource {
   const char* probe;
@@ -223,8 +217,7 @@ int RunDecay(const std::vector<std::string>& args) {
   if (trials < 0 || trials > 100000) {
     return Fail(kName, "--trials must be between 0 and 100000", kExitUsage);
   }
-  if (progress_mode != "auto" && progress_mode != "bar" && progress_mode != "plain" &&
-      progress_mode != "none") {
+  if (!IsProgressMode(progress_mode)) {
     return Fail(kName, "--progress must be auto, bar, plain or none", kExitUsage);
   }
   auto suite = harness::LoadSuite(harness::ResolveSuitePath(source->suite), {});
@@ -262,21 +255,11 @@ int RunDecay(const std::vector<std::string>& args) {
   ropts.config.tasks = {task.name};
   ropts.out_dir = out_dir;
   ropts.resume = resume;
-  ropts.cancel = &g_interrupted;
-  const bool terminal = isatty(STDERR_FILENO) != 0;
-  harness::ProgressPrinter printer(stderr,
-                                   progress_mode == "bar" || (progress_mode == "auto" && terminal));
-  if (progress_mode != "none") {
-    ropts.progress = [&](const harness::ProgressUpdate& p) { printer.Update(p); };
-  }
   std::printf("%s on %s: %s up to %lld tokens, %d trials\n", probe.c_str(), model_spec.c_str(),
               needle ? "haystack lengths" : "distances", static_cast<long long>(grid.back()),
               spec.trials);
   std::fflush(stdout);
-  std::signal(SIGINT, OnSigint);
-  auto results = harness::RunSuites({*suite}, **model, ropts);
-  std::signal(SIGINT, SIG_DFL);
-  printer.Finish();
+  auto results = RunWithProgress({*suite}, **model, ropts, progress_mode);
   if (!results.ok()) return Fail(kName, results.status().ToString());
   auto records = harness::ReadSamples(out_dir + "/samples.jsonl");
   if (!records.ok()) return Fail(kName, records.status().ToString());

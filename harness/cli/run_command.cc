@@ -1,15 +1,12 @@
 // rwkv-eval run: run suites through a model and write results.json and samples.jsonl.
-#include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "command.h"
+#include "run_with_progress.h"
 #include "rwkv/cache_dir.h"
-#include "rwkv/harness/progress.h"
 #include "rwkv/harness/runner.h"
 #include "rwkv/harness/suite_loader.h"
 #include "rwkv/reports/run_reports.h"
@@ -18,9 +15,6 @@ namespace rwkv::cli {
 
 namespace {
 constexpr const char* kName = "run";
-
-std::atomic<bool> g_interrupted{false};
-void OnSigint(int) { g_interrupted.store(true); }
 
 bool ParseShard(const std::string& s, int* index, int* count) {
   const size_t slash = s.find('/');
@@ -95,8 +89,8 @@ int RunRun(const std::vector<std::string>& args) {
   po::options_description o;
   o.add_options()("suite", po::value(&suites)->composing(), "suite names or YAML files")(
       "model,m", po::value(&model_spec)->default_value("default"),
-      "model: a model file, replay:FILE, openai:MODEL, or default (the shipped model)")("out,o", po::value(&out_dir)->required(),
-                                                          "output folder")(
+      "model: a model file, replay:FILE, openai:MODEL, or default (the shipped model)")(
+      "out,o", po::value(&out_dir)->required(), "output folder")(
       "seed", po::value(&seed)->default_value(0), "seed for few-shot draws and sampling")(
       "limit", po::value(&limit)->default_value(0), "first N items of every task (0 = all)")(
       "tag", po::value(&tags)->composing(), "only tasks with this tag (repeatable)")(
@@ -162,8 +156,7 @@ int RunRun(const std::vector<std::string>& args) {
   } else if (aopts.cache_path.empty() && model_spec.rfind("openai:", 0) == 0) {
     aopts.cache_path = DefaultResponseCache();
   }
-  if (progress_mode != "auto" && progress_mode != "bar" && progress_mode != "plain" &&
-      progress_mode != "none") {
+  if (!IsProgressMode(progress_mode)) {
     return Fail(kName, "--progress must be auto, bar, plain or none", kExitUsage);
   }
   harness::LoadOptions lopts;
@@ -186,17 +179,7 @@ int RunRun(const std::vector<std::string>& args) {
   ropts.resume = resume;
   ropts.retry_errors = retry_errors;
   ropts.jobs = jobs;
-  ropts.cancel = &g_interrupted;
-  const bool terminal = isatty(STDERR_FILENO) != 0;
-  harness::ProgressPrinter printer(stderr,
-                                   progress_mode == "bar" || (progress_mode == "auto" && terminal));
-  if (progress_mode != "none") {
-    ropts.progress = [&](const harness::ProgressUpdate& p) { printer.Update(p); };
-  }
-  std::signal(SIGINT, OnSigint);
-  auto results = harness::RunSuites(*loaded, **model, ropts);
-  std::signal(SIGINT, SIG_DFL);
-  printer.Finish();
+  auto results = RunWithProgress(*loaded, **model, ropts, progress_mode);
   if (!results.ok()) return Fail(kName, results.status().ToString());
   PrintSummary(*results);
   if (Status st = reports::WriteRunFolderReports(out_dir, *results); !st.ok())
