@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model_logits.h"
 #include "reference_inputs.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
@@ -29,6 +30,7 @@ using testing::MaxAbsDiff;
 using testing::MidIds;
 using testing::PromptBytes;
 
+using testing::LogitsOf;
 using testing::ReadF32;
 using testing::SharedPath;
 
@@ -120,14 +122,6 @@ TEST(PthArchitecture, MidModelsAreDetectedLikeTheOfficialImplementation) {
 }
 
 // ---- Conversions keep the logits. ----
-
-std::vector<float> LogitsOf(const Model& m, const std::vector<int32_t>& ids) {
-  State s = State::Initial(m);
-  std::vector<float> logits;
-  Status st = Forward(m, &s, ids, LogitsMode::kAll, &logits, ForwardOptions());
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return logits;
-}
 
 // Rewrites a safetensors file's header keys with `rename` (the data stays as it is).
 void RenameSafetensorsKeys(const std::string& in, const std::string& out,

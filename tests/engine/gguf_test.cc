@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model_logits.h"
 #include "reference_inputs.h"
 #include "rwkv/forward.h"
 #include "rwkv/gguf_file.h"
@@ -24,19 +25,12 @@
 namespace rwkv {
 namespace {
 
+using testing::LogitsOf;
 using testing::MaxAbsDiff;
 using testing::MidIds;
 using testing::PromptBytes;
 using testing::ReadF32;
 using testing::SharedPath;
-
-std::vector<float> LogitsOf(const Model& m, const std::vector<int32_t>& ids) {
-  State s = State::Initial(m);
-  std::vector<float> logits;
-  Status st = Forward(m, &s, ids, LogitsMode::kAll, &logits, ForwardOptions());
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return logits;
-}
 
 std::shared_ptr<const Model> LoadOrDie(const std::string& path) {
   auto m = Model::Load(path);
