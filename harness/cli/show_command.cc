@@ -1,11 +1,58 @@
 // rwkv-eval show: the exact prompt that will be sent for one item.
 #include <cstdio>
+#include <cstdlib>
 
 #include "command.h"
 #include "rwkv/harness/prompt.h"
+#include "rwkv/harness/recall_probe.h"
 #include "rwkv/harness/suite_loader.h"
 
 namespace rwkv::cli {
+
+namespace {
+
+std::string Field(const harness::Item& item, const char* name) {
+  auto it = item.fields.find(name);
+  return it == item.fields.end() ? "" : it->second;
+}
+
+// A recall checkpoint's prompt is its trial's facts, filler up to a distance counted in the
+// model's tokens, and the question: the filler is shown as a placeholder (a run's samples.jsonl
+// has the measured distance and the prompt's digest).
+int ShowRecallItem(const std::string& suite_id, const harness::Task& task,
+                   const harness::Item& item) {
+  std::printf("# %s/%s/%s (%s, from %s)\n", suite_id.c_str(), task.name.c_str(), item.id.c_str(),
+              harness::TaskKindName(task.kind), item.origin.c_str());
+  if (task.recall->position_loss()) {
+    std::printf("# the loss of document %s's tokens from position %s on, in one pass\n",
+                Field(item, "document").c_str(), Field(item, "start").c_str());
+    return kExitOk;
+  }
+  const harness::RecallSpec& spec = task.recall->spec;
+  const int trial = std::stoi(Field(item, "trial"));
+  const harness::RecallTrialText t = harness::MakeRecallTrial(spec, trial);
+  const std::vector<std::string>& filler =
+      spec.filler.empty() ? harness::PasskeyFiller() : spec.filler;
+  const std::string first = filler.empty() ? "" : filler.front();
+  // The placeholder stands where the filler goes, without adding line breaks of its own.
+  std::string body;
+  if (spec.kind == harness::RecallKind::kNeedle) {
+    char depth[32];
+    std::snprintf(depth, sizeof depth, "%g", std::strtod(Field(item, "depth").c_str(), nullptr));
+    body = "[filler, " + Field(item, "length") + " tokens of the model in all, holding at depth " +
+           depth + " the needle \"" + t.needle + "\"; filler sentences: \"" + first + "\" ...]";
+  } else {
+    body = "[filler sentences until " + Field(item, "target") +
+           " tokens of the model's tokenizer after the facts: \"" + first + "\" ...]";
+  }
+  std::printf("# trial %d; the filler is counted in the model's tokens when the item runs\n",
+              trial);
+  std::printf("----- prompt -----\n%s%s%s\n----- target -----\n%s\n", t.facts.c_str(), body.c_str(),
+              t.question.c_str(), t.answer.c_str());
+  return kExitOk;
+}
+
+}  // namespace
 
 int RunShow(const std::vector<std::string>& args) {
   constexpr const char* kName = "show";
@@ -61,6 +108,15 @@ int RunShow(const std::vector<std::string>& args) {
     return Fail(kName, "item id '" + item_arg + "' is in several tasks; give --task", kExitUsage);
   }
   const auto [task, item] = hits[0];
+  if (task->kind == harness::TaskKind::kRecall && task->recall) {
+    if (raw) {
+      return Fail(kName,
+                  "a recall item's prompt holds filler measured in the model's tokens; it has no "
+                  "model-independent text (drop --raw)",
+                  kExitUsage);
+    }
+    return ShowRecallItem(suite->id, *task, *item);
+  }
   auto prompt = harness::BuildPrompt(*task, *item, seed);
   if (!prompt.ok()) return Fail(kName, prompt.status().ToString());
   auto rendered = harness::RenderItem(*task, *item);

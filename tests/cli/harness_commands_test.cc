@@ -52,6 +52,39 @@ TEST(HarnessCommands, ShowPrintsThePromptTheTranscriptsRecord) {
   EXPECT_TRUE(found);
 }
 
+// A recall checkpoint: its trial's facts and question around a placeholder for the filler (whose
+// length is counted in the model's tokens), and the key a run of that checkpoint expects.
+TEST(HarnessCommands, ShowsARecallCheckpointWithTheKeyARunExpects) {
+  ShellResult shown = RunCli("show recall/passkey --item passkey-t2-d64");
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  const size_t at = shown.out.find("----- target -----\n");
+  ASSERT_NE(at, std::string::npos) << shown.out;
+  std::string key = shown.out.substr(at + 19);
+  key = key.substr(0, key.find('\n'));
+  ASSERT_FALSE(key.empty()) << shown.out;
+  EXPECT_NE(shown.out.find("The pass key is " + key + ". Remember it."), std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("until 64 tokens"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("What is the pass key?"), std::string::npos) << shown.out;
+
+  const std::string out = rwkv::testing::TempDir("cli-harness") + "/recall";
+  ShellResult r = RunCli(
+      "run recall/passkey --model default --progress none --item "
+      "recall-passkey/passkey/passkey-t2-d64 --out " +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream in(out + "/samples.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["id"], "recall-passkey/passkey/passkey-t2-d64");
+  EXPECT_EQ(j["target"].get<std::string>(), key);
+
+  ShellResult raw = RunCli("show recall/passkey --item passkey-t2-d64 --raw");
+  EXPECT_EQ(raw.exit_code, 2) << raw.out;
+  EXPECT_NE(raw.out.find("model's tokens"), std::string::npos) << raw.out;
+}
+
 TEST(HarnessCommands, RunWithReplayModel) {
   const std::string out = rwkv::testing::TempDir("cli-harness") + "/run";
   ShellResult r = RunCli("run arithmetic --model replay:" + kSuites +
