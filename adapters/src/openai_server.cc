@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "rwkv/adapters/prefix_state_cache.h"
 #include "rwkv/forward.h"
 #include "rwkv/generate.h"
 #include "token_scoring.h"
@@ -192,7 +194,8 @@ struct OpenAIServer::Impl {
   ServerOptions options;
   WideBacklogServer http;
   int port = 0;
-  std::mutex engine_mu;  // one request in the engine at a time
+  std::mutex engine_mu;                            // one request in the engine at a time
+  std::unique_ptr<PrefixStateCache> prefix_cache;  // guarded by engine_mu
   std::atomic<uint64_t> next_id{1};
   std::atomic<bool> run_started{false}, run_finished{false}, stop_requested{false};
 
@@ -211,7 +214,7 @@ struct OpenAIServer::Impl {
       out.scored = prompt;
     } else {
       const std::vector<int32_t> feed = prompt.empty() ? std::vector<int32_t>{0} : prompt;
-      RETURN_IF_ERROR(Forward(*model, &state, feed, LogitsMode::kLast, &logits));
+      RETURN_IF_ERROR(EvaluatePrompt(feed, &state, &logits));
     }
     if (g.max_tokens == 0) {
       out.finish_reason = "length";
@@ -229,6 +232,26 @@ struct OpenAIServer::Impl {
       out.scored.insert(out.scored.end(), out.tokens.begin(), out.tokens.end());
     }
     return out;
+  }
+
+  // *state: from the initial state, the state after `feed`; *logits: after its last token. Starts
+  // from the longest cached prefix, in the chunks Forward uses (so the result is the same as one
+  // Forward call), and caches the state at every chunk boundary. REQUIRES: engine_mu held.
+  Status EvaluatePrompt(const std::vector<int32_t>& feed, State* state,
+                        std::vector<float>* logits) {
+    PrefixStateCache& cache = *prefix_cache;
+    size_t pos = cache.Lookup(feed, state);
+    const size_t stride = static_cast<size_t>(cache.stride());
+    while (pos < feed.size()) {
+      const size_t end = std::min(feed.size(), (pos / stride + 1) * stride);
+      const std::vector<int32_t> piece(feed.begin() + static_cast<std::ptrdiff_t>(pos),
+                                       feed.begin() + static_cast<std::ptrdiff_t>(end));
+      RETURN_IF_ERROR(
+          Forward(*model, state, piece, LogitsMode::kLast, end == feed.size() ? logits : nullptr));
+      pos = end;
+      if (pos % stride == 0) cache.Insert(feed, pos, *state);
+    }
+    return Status::Ok();
   }
 
   bool Authorized(const httplib::Request& req) {
@@ -598,6 +621,8 @@ StatusOr<std::unique_ptr<OpenAIServer>> OpenAIServer::Bind(
   impl->tokenizer = std::move(tokenizer);
   if (options.model_id.empty()) options.model_id = "rwkv";
   impl->options = std::move(options);
+  impl->prefix_cache = std::make_unique<PrefixStateCache>(impl->options.prefix_cache_bytes,
+                                                          ForwardOptions().max_chunk);
   impl->Install();
   const ServerOptions& o = impl->options;
   if (o.port == 0) {
@@ -634,6 +659,11 @@ void OpenAIServer::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   impl_->http.stop();
+}
+
+uint64_t OpenAIServer::prefix_cache_hit_tokens() const {
+  std::lock_guard<std::mutex> lock(impl_->engine_mu);
+  return impl_->prefix_cache->hit_tokens();
 }
 
 StatusOr<std::unique_ptr<OpenAIServer>> BindModelServer(const std::string& path,

@@ -25,6 +25,7 @@ int RunServe(const std::vector<std::string>& args) {
   adapters::ServerOptions so;
   int threads = 0;
   size_t max_request_bytes = so.max_request_bytes;
+  size_t prefix_cache_mb = so.prefix_cache_bytes >> 20;
   po::options_description o;
   o.add_options()("model,m", po::value(&model_path)->required(), "model file")(
       "port,p", po::value(&so.port)->default_value(8080), "TCP port (0: any free port)")(
@@ -40,7 +41,10 @@ int RunServe(const std::vector<std::string>& args) {
       "http-threads", po::value(&so.http_threads)->default_value(so.http_threads),
       "connections served at once")("model-id", po::value(&model_id),
                                     "model name clients use (default: the file name)")(
-      "tokenizer", po::value(&tokenizer), "tokenizer override (default: chosen from the model)");
+      "tokenizer", po::value(&tokenizer), "tokenizer override (default: chosen from the model)")(
+      "prefix-cache-mb", po::value(&prefix_cache_mb)->default_value(prefix_cache_mb),
+      "memory for states after earlier prompts' prefixes, so prompts sharing a beginning skip it "
+      "(0: off)");
   po::variables_map vm;
   int code = 0;
   if (!ParseArgs(kName, "--model MODEL [--port 8080] [--host 127.0.0.1] [--api-key-env VAR]",
@@ -51,6 +55,7 @@ int RunServe(const std::vector<std::string>& args) {
     return code;
   }
   so.max_request_bytes = max_request_bytes;
+  so.prefix_cache_bytes = prefix_cache_mb << 20;
   so.model_id = model_id;
   if (!key_env.empty()) {
     const char* key = std::getenv(key_env.c_str());

@@ -113,6 +113,40 @@ TEST_F(Serve, ModelsAndCompletionShapes) {
   EXPECT_EQ(chat["usage"]["prompt_tokens"], std::string("User: Hi\n\nAssistant:").size());
 }
 
+// Prompts sharing a 300-byte beginning: the second is evaluated from the cached state after the
+// shared 256 (two 128-token chunks), and every answer equals a server without the cache's.
+TEST_F(Serve, PrefixCacheSkipsASharedBeginningWithTheSameAnswers) {
+  std::string shared;
+  while (shared.size() < 300) shared += "Question: what comes after 41? Answer: 42. ";
+  shared.resize(300);
+  const std::vector<std::string> prompts = {
+      shared + "First:", shared + "Second:", shared + "First:", "Unrelated prompt:"};
+  auto answers = [&](ServerOptions so) {
+    Start(so);
+    std::vector<std::string> texts;
+    for (const std::string& p : prompts) {
+      const json req = {{"prompt", p}, {"max_tokens", 24}, {"temperature", 0}};
+      auto [status, r] = Post("/v1/completions", req.dump());
+      EXPECT_EQ(status, 200) << r.dump();
+      texts.push_back(status == 200 ? r["choices"][0]["text"].get<std::string>() : "");
+    }
+    const uint64_t hits = server_->prefix_cache_hit_tokens();
+    TearDown();
+    server_.reset();
+    return std::make_pair(texts, hits);
+  };
+  ServerOptions off;
+  off.prefix_cache_bytes = 0;
+  const auto [plain, no_hits] = answers(off);
+  const auto [cached, hits] = answers(ServerOptions());
+  EXPECT_EQ(no_hits, 0u);
+  // The 2nd and 3rd prompts each start with 256 cached tokens (byte-level model: 1 byte = 1
+  // token); the 3rd could also reuse the 1st's own 256-token boundary, which is the same.
+  EXPECT_EQ(hits, 2u * 256u);
+  EXPECT_EQ(cached, plain);
+  for (const std::string& t : cached) EXPECT_FALSE(t.empty());
+}
+
 TEST_F(Serve, EchoLogprobsAreThePromptTokensLogprobs) {
   Start({});
   const std::string text = "Hello world, this is RWKV.";

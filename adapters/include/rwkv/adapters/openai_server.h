@@ -35,6 +35,10 @@ struct ServerOptions {
   size_t max_request_bytes = 1 << 20;
   int http_threads = 16;  // connections served at once
   int max_top_logprobs = 20;
+  // States after earlier prompts' prefixes (multiples of 128 tokens), so that prompts sharing a
+  // beginning are evaluated from where they part; 0 disables. Results are bit-identical either
+  // way: evaluation runs in the same 128-token chunks.
+  size_t prefix_cache_bytes = size_t{256} << 20;
 };
 
 class OpenAIServer {
@@ -51,6 +55,8 @@ class OpenAIServer {
   Status Run();
   // Ends Run(): stops accepting, lets requests in progress finish. Idempotent.
   void Stop();
+  // Prompt tokens whose evaluation the prefix cache saved so far. Thread-safe.
+  uint64_t prefix_cache_hit_tokens() const;
 
  private:
   struct Impl;
