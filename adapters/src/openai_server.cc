@@ -235,23 +235,20 @@ struct OpenAIServer::Impl {
   }
 
   // *state: from the initial state, the state after `feed`; *logits: after its last token. Starts
-  // from the longest cached prefix, in the chunks Forward uses (so the result is the same as one
-  // Forward call), and caches the state at every chunk boundary. REQUIRES: engine_mu held.
+  // from the longest cached prefix (a multiple of the chunk size, so the chunks are the ones a
+  // whole evaluation would use and the result is the same) and caches the state after every
+  // chunk. REQUIRES: engine_mu held.
   Status EvaluatePrompt(const std::vector<int32_t>& feed, State* state,
                         std::vector<float>* logits) {
     PrefixStateCache& cache = *prefix_cache;
-    size_t pos = cache.Lookup(feed, state);
-    const size_t stride = static_cast<size_t>(cache.stride());
-    while (pos < feed.size()) {
-      const size_t end = std::min(feed.size(), (pos / stride + 1) * stride);
-      const std::vector<int32_t> piece(feed.begin() + static_cast<std::ptrdiff_t>(pos),
-                                       feed.begin() + static_cast<std::ptrdiff_t>(end));
-      RETURN_IF_ERROR(
-          Forward(*model, state, piece, LogitsMode::kLast, end == feed.size() ? logits : nullptr));
-      pos = end;
-      if (pos % stride == 0) cache.Insert(feed, pos, *state);
-    }
-    return Status::Ok();
+    const size_t start = cache.Lookup(feed, state);
+    const std::vector<int32_t> rest(feed.begin() + static_cast<std::ptrdiff_t>(start), feed.end());
+    ForwardOptions o;
+    o.max_chunk = cache.stride();
+    o.after_chunk = [&](size_t done, const State& after) {
+      if (done % static_cast<size_t>(cache.stride()) == 0) cache.Insert(feed, start + done, after);
+    };
+    return Forward(*model, state, rest, LogitsMode::kLast, logits, o);
   }
 
   bool Authorized(const httplib::Request& req) {

@@ -97,6 +97,7 @@ Status Forward(const Model& model, State* state, const std::vector<int32_t>& tok
   for (size_t start = 0; start < n; start += static_cast<size_t>(chunk)) {
     const int T = static_cast<int>(std::min(n - start, static_cast<size_t>(chunk)));
     RunChunk(model, state, tokens.data() + start, T, &x);
+    if (opts.after_chunk) opts.after_chunk(start + static_cast<size_t>(T), *state);
     if (!logits) continue;
     const int C = c.n_embd;
     if (mode == LogitsMode::kAll) {

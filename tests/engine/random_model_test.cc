@@ -131,6 +131,42 @@ TEST(RandomModelTest, SequenceModeIsBitIdenticalWithOneAndTwoThreads) {
   SetThreads(saved);
 }
 
+// ForwardOptions::after_chunk sees the state after every chunk, equal to the state of a run that
+// stops there.
+TEST(RandomModelTest, AfterChunkSeesTheStateAtEveryChunkBoundary) {
+  RandomModelSpec spec;
+  spec.n_layer = 1;
+  spec.n_embd = 64;
+  spec.n_vocab = 100;
+  const std::string path = testing::TempDir("random-model-chunks") + "/m.bin";
+  ASSERT_TRUE(WriteRandomModel(spec, path).ok());
+  auto m = Model::Load(path);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 70; ++i) ids.push_back((i * 13 + 1) % 100);
+  ForwardOptions o;
+  o.max_chunk = 32;
+  std::vector<size_t> seen;
+  std::vector<std::vector<float>> states;
+  o.after_chunk = [&](size_t done, const State& s) {
+    seen.push_back(done);
+    states.push_back(s.data());
+  };
+  State whole = State::Initial(**m);
+  ASSERT_TRUE(Forward(**m, &whole, ids, LogitsMode::kNone, nullptr, o).ok());
+  EXPECT_EQ(seen, (std::vector<size_t>{32, 64, 70}));
+  ASSERT_EQ(states.size(), 3u);
+  EXPECT_EQ(states.back(), whole.data());
+  ForwardOptions plain;
+  plain.max_chunk = 32;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    State part = State::Initial(**m);
+    const std::vector<int32_t> prefix(ids.begin(), ids.begin() + static_cast<long>(seen[i]));
+    ASSERT_TRUE(Forward(**m, &part, prefix, LogitsMode::kNone, nullptr, plain).ok());
+    EXPECT_EQ(states[i], part.data()) << "after " << seen[i] << " tokens";
+  }
+}
+
 TEST(RandomModelTest, SameSeedSameFileDifferentSeedDifferentWeights) {
   RandomModelSpec spec;
   spec.arch = Arch::kV7;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "rwkv/model.h"
@@ -20,6 +21,9 @@ struct ForwardOptions {
   // Tokens evaluated together with matrix-matrix products. 1 = serial mode (one token at a
   // time, matrix-vector products). Results agree between modes to float rounding.
   int max_chunk = 128;
+  // Called after every chunk with the number of tokens evaluated so far and the state after
+  // them (e.g. to keep states at chunk boundaries for later prompts that begin the same way).
+  std::function<void(size_t tokens_done, const State& state)> after_chunk;
 };
 
 // Feeds `tokens` in order, advancing `state`; writes logits per `mode` into `logits` (resized).
