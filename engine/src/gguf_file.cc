@@ -88,69 +88,38 @@ size_t MinEncodedSize(GgufType t) {
 
 bool KnownType(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::kFloat64); }
 
+// Reads one little-endian scalar of type T into *out (an integer or a floating-point field).
+template <typename T, typename Field>
+Status ReadScalar(Cursor* c, const std::string& what, Field* out) {
+  T x;
+  RETURN_IF_ERROR(c->Get(&x, what));
+  *out = static_cast<Field>(x);
+  return Status::Ok();
+}
+
 Status ReadValue(Cursor* c, GgufType type, GgufValue* v, const std::string& what, int depth) {
   v->type = type;
   switch (type) {
-    case GgufType::kUint8: {
-      uint8_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kInt8: {
-      int8_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kUint16: {
-      uint16_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kInt16: {
-      int16_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kUint32: {
-      uint32_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kInt32: {
-      int32_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kUint64: {
-      uint64_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = static_cast<int64_t>(x);
-      break;
-    }
-    case GgufType::kInt64: {
-      int64_t x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->i = x;
-      break;
-    }
-    case GgufType::kFloat32: {
-      float x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->f = x;
-      break;
-    }
-    case GgufType::kFloat64: {
-      double x;
-      RETURN_IF_ERROR(c->Get(&x, what));
-      v->f = x;
-      break;
-    }
+    case GgufType::kUint8:
+      return ReadScalar<uint8_t>(c, what, &v->i);
+    case GgufType::kInt8:
+      return ReadScalar<int8_t>(c, what, &v->i);
+    case GgufType::kUint16:
+      return ReadScalar<uint16_t>(c, what, &v->i);
+    case GgufType::kInt16:
+      return ReadScalar<int16_t>(c, what, &v->i);
+    case GgufType::kUint32:
+      return ReadScalar<uint32_t>(c, what, &v->i);
+    case GgufType::kInt32:
+      return ReadScalar<int32_t>(c, what, &v->i);
+    case GgufType::kUint64:  // values above INT64_MAX wrap, as GgufValue documents
+      return ReadScalar<uint64_t>(c, what, &v->i);
+    case GgufType::kInt64:
+      return ReadScalar<int64_t>(c, what, &v->i);
+    case GgufType::kFloat32:
+      return ReadScalar<float>(c, what, &v->f);
+    case GgufType::kFloat64:
+      return ReadScalar<double>(c, what, &v->f);
     case GgufType::kBool: {
       uint8_t x;
       RETURN_IF_ERROR(c->Get(&x, what));
