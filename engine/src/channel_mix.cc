@@ -16,21 +16,15 @@ void ChannelMix(const LayerWeights& L, const ModelConfig& c, int T, const float*
   const bool maa_style = c.arch == Arch::kV6 || c.arch == Arch::kV7;
   const bool has_r = c.arch != Arch::kV7;
   std::vector<float> rx(has_r ? TC : 0), r(has_r ? TC : 0);
-  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
-    const size_t o = static_cast<size_t>(t) * C;
-    for (int ch = 0; ch < C; ++ch) {
-      const size_t i = o + ch;
-      if (maa_style) {
-        // v6/v7: xk = x + (sx - x) * maa_k  (likewise r for v6)
-        kx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_k[ch];
-        if (has_r) rx[i] = xln[i] + (sx[i] - xln[i]) * L.ffn_mix_r[ch];
-      } else {
-        // v4/v5: xk = x * time_mix_k + sx * (1 - time_mix_k), likewise r
-        kx[i] = xln[i] * L.ffn_mix_k[ch] + sx[i] * (1 - L.ffn_mix_k[ch]);
-        rx[i] = xln[i] * L.ffn_mix_r[ch] + sx[i] * (1 - L.ffn_mix_r[ch]);
-      }
-    }
-  });
+  if (maa_style) {
+    // v6/v7: xk = x + (sx - x) * maa_k  (likewise r for v6)
+    DeltaMix(xln, sx.data(), L.ffn_mix_k, T, C, kx.data());
+    if (has_r) DeltaMix(xln, sx.data(), L.ffn_mix_r, T, C, rx.data());
+  } else {
+    // v4/v5: xk = x * time_mix_k + sx * (1 - time_mix_k), likewise r
+    LerpMix(xln, sx.data(), L.ffn_mix_k, T, C, kx.data());
+    LerpMix(xln, sx.data(), L.ffn_mix_r, T, C, rx.data());
+  }
   // k = relu(xk @ Wk)^2;  out = k @ Wv  [* sigmoid(xr @ Wr)]
   Linear(L.ffn_k, kx.data(), T, k.data());
   ParallelFor(T, static_cast<int64_t>(T) * F, [&](int t) {

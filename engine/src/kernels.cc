@@ -87,6 +87,14 @@ void LayerNorm(const float* x, const float* w, const float* b, int n, float* out
   for (int i = 0; i < n; ++i) out[i] = (x[i] - m) * inv * w[i] + b[i];
 }
 
+void LerpMix(const float* x, const float* sx, const Vec& mix, int T, int C, float* out) {
+  PerChannel(T, C, [&](size_t i, int ch) { out[i] = x[i] * mix[ch] + sx[i] * (1 - mix[ch]); });
+}
+
+void DeltaMix(const float* x, const float* sx, const Vec& mix, int T, int C, float* out) {
+  PerChannel(T, C, [&](size_t i, int ch) { out[i] = x[i] + (sx[i] - x[i]) * mix[ch]; });
+}
+
 void LayerNormRows(const float* x, const Vec& w, const Vec& b, int T, int n, float* out) {
   ParallelFor(T, static_cast<int64_t>(T) * n, [&](int t) {
     const size_t o = static_cast<size_t>(t) * n;

@@ -46,6 +46,14 @@ void PerChannel(int T, int C, const F& f) {
   });
 }
 
+// The v4/v5 token-shift mix of T rows of C values, rows in parallel:
+//   out[t][c] = x[t][c] * mix[c] + sx[t][c] * (1 - mix[c])   (sx: the previous token's x)
+void LerpMix(const float* x, const float* sx, const Vec& mix, int T, int C, float* out);
+
+// The v6/v7 token-shift mix of T rows of C values, rows in parallel:
+//   out[t][c] = x[t][c] + (sx[t][c] - x[t][c]) * mix[c]
+void DeltaMix(const float* x, const float* sx, const Vec& mix, int T, int C, float* out);
+
 // LayerNorm of each of the T rows of x [T][n] into out [T][n] (may equal x), rows in parallel.
 void LayerNormRows(const float* x, const Vec& w, const Vec& b, int T, int n, float* out);
 

@@ -45,16 +45,10 @@ void TimeMixV5(const LayerWeights& L, const ModelConfig& c, int T, const float* 
   std::vector<float> k(TC), v(TC), r(TC), g(gated ? TC : 0), y(TC);
   TokenShift(xln, T, C, shift, sx.data());
   // xk = x * time_mix_k + sx * (1 - time_mix_k), likewise v, r, g
-  ParallelFor(T, static_cast<int64_t>(TC), [&](int t) {
-    const size_t o = static_cast<size_t>(t) * C;
-    for (int ch = 0; ch < C; ++ch) {
-      const size_t i = o + ch;
-      kx[i] = xln[i] * L.mix_k[ch] + sx[i] * (1 - L.mix_k[ch]);
-      vx[i] = xln[i] * L.mix_v[ch] + sx[i] * (1 - L.mix_v[ch]);
-      rx[i] = xln[i] * L.mix_r[ch] + sx[i] * (1 - L.mix_r[ch]);
-      if (gated) gx[i] = xln[i] * L.mix_g[ch] + sx[i] * (1 - L.mix_g[ch]);
-    }
-  });
+  LerpMix(xln, sx.data(), L.mix_k, T, C, kx.data());
+  LerpMix(xln, sx.data(), L.mix_v, T, C, vx.data());
+  LerpMix(xln, sx.data(), L.mix_r, T, C, rx.data());
+  if (gated) LerpMix(xln, sx.data(), L.mix_g, T, C, gx.data());
   Linear(L.att_k, kx.data(), T, k.data());
   Linear(L.att_v, vx.data(), T, v.data());
   Linear(L.att_r, rx.data(), T, r.data());

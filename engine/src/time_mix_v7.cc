@@ -18,16 +18,10 @@ void TimeMixV7(const LayerWeights& L, const ModelConfig& c, int layer, int T, co
   // xx = x_prev - x;  xr = x + xx * x_r, likewise w, k, v, a, g
   const Vec* mix[6] = {&L.x_r, &L.x_w, &L.x_k, &L.x_v, &L.x_a, &L.x_g};
   std::vector<float> xm[6];
-  for (int j = 0; j < 6; ++j) xm[j].resize(TC);
-  ParallelFor(T, static_cast<int64_t>(TC) * 6, [&](int t) {
-    const size_t o = static_cast<size_t>(t) * C;
-    for (int j = 0; j < 6; ++j) {
-      const Vec& m = *mix[j];
-      for (int ch = 0; ch < C; ++ch) {
-        xm[j][o + ch] = xln[o + ch] + (sx[o + ch] - xln[o + ch]) * m[ch];
-      }
-    }
-  });
+  for (int j = 0; j < 6; ++j) {
+    xm[j].resize(TC);
+    DeltaMix(xln, sx.data(), *mix[j], T, C, xm[j].data());
+  }
   const int R = std::max(std::max(c.w_lora, c.a_lora), std::max(c.v_lora, c.g_lora));
   std::vector<float> low(static_cast<size_t>(T) * R);
   std::vector<float> r(TC), w(TC), k(TC), v(TC), a(TC), g(TC), y(TC);
