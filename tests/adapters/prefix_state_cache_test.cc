@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "model_logits.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
 #include "rwkv/random_model.h"
-#include "shared_data.h"
 
 namespace rwkv::adapters {
 namespace {
@@ -23,11 +23,8 @@ class PrefixStateCacheTest : public ::testing::Test {
     spec.n_embd = 64;
     spec.n_vocab = 100;
     spec.seed = 3;
-    const std::string path = testing::TempDir("prefix-cache") + "/m.bin";
-    ASSERT_TRUE(WriteRandomModel(spec, path).ok());
-    auto m = Model::Load(path);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
-    model_ = *m;
+    model_ = testing::LoadRandomModel(spec, "prefix-cache");
+    ASSERT_TRUE(model_);
   }
   // The state after tokens[0, n).
   State After(const std::vector<int32_t>& tokens, size_t n) {

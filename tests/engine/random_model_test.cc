@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model_logits.h"
 #include "rwkv/forward.h"
 #include "rwkv/model.h"
 #include "shared_data.h"
@@ -32,11 +33,9 @@ TEST_P(RandomModelTest, LoadsWithTheMadeShapeAndRunsFinite) {
   spec.head_size = 64;
   spec.n_vocab = 300;
   spec.seed = 11;
-  const std::string path = testing::TempDir("random-model") + "/m.bin";
-  ASSERT_TRUE(WriteRandomModel(spec, path).ok());
-  auto m = Model::Load(path);
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
-  const ModelConfig& c = (*m)->config();
+  const std::shared_ptr<const Model> m = testing::LoadRandomModel(spec, "random-model");
+  ASSERT_TRUE(m);
+  const ModelConfig& c = m->config();
   EXPECT_EQ(c.arch, spec.arch);
   EXPECT_EQ(c.n_layer, 2);
   EXPECT_EQ(c.n_embd, 128);
@@ -55,19 +54,19 @@ TEST_P(RandomModelTest, LoadsWithTheMadeShapeAndRunsFinite) {
     EXPECT_EQ(c.g_lora, 32);  // 0.6 * 128^0.8 = 29.2 -> 32
   }
   if (IsQuantized(spec.dtype) || spec.dtype == DType::kF16) {
-    EXPECT_EQ((*m)->layers()[0].att_k.dtype, spec.dtype);
-    EXPECT_EQ((*m)->head().dtype, spec.dtype);
+    EXPECT_EQ(m->layers()[0].att_k.dtype, spec.dtype);
+    EXPECT_EQ(m->head().dtype, spec.dtype);
   }
   std::vector<int32_t> ids;
   for (int i = 0; i < 40; ++i) ids.push_back((i * 53 + 1) % 300);
   std::vector<float> serial, sequence;
   ForwardOptions o;
   o.max_chunk = 1;
-  State s1 = State::Initial(**m);
-  ASSERT_TRUE(Forward(**m, &s1, ids, LogitsMode::kAll, &serial, o).ok());
+  State s1 = State::Initial(*m);
+  ASSERT_TRUE(Forward(*m, &s1, ids, LogitsMode::kAll, &serial, o).ok());
   o.max_chunk = 16;
-  State s2 = State::Initial(**m);
-  ASSERT_TRUE(Forward(**m, &s2, ids, LogitsMode::kAll, &sequence, o).ok());
+  State s2 = State::Initial(*m);
+  ASSERT_TRUE(Forward(*m, &s2, ids, LogitsMode::kAll, &sequence, o).ok());
   float spread = 0.0f, diff = 0.0f;
   for (size_t i = 0; i < serial.size(); ++i) {
     ASSERT_TRUE(std::isfinite(serial[i]) && std::isfinite(sequence[i])) << i;
@@ -107,21 +106,19 @@ TEST(RandomModelTest, SequenceModeIsBitIdenticalWithOneAndTwoThreads) {
     spec.head_size = 64;
     spec.n_vocab = 300;
     spec.seed = 5;
-    const std::string path = testing::TempDir("random-model-threads") + "/m.bin";
-    ASSERT_TRUE(WriteRandomModel(spec, path).ok());
-    auto m = Model::Load(path);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    const std::shared_ptr<const Model> m = testing::LoadRandomModel(spec, "random-model-threads");
+    ASSERT_TRUE(m);
     std::vector<int32_t> ids;
     for (int i = 0; i < 300; ++i) ids.push_back((i * 97 + 5) % 300);
     ForwardOptions o;
     o.max_chunk = 300;
     std::vector<float> one, two;
     SetThreads(1);
-    State s1 = State::Initial(**m);
-    ASSERT_TRUE(Forward(**m, &s1, ids, LogitsMode::kAll, &one, o).ok());
+    State s1 = State::Initial(*m);
+    ASSERT_TRUE(Forward(*m, &s1, ids, LogitsMode::kAll, &one, o).ok());
     SetThreads(2);
-    State s2 = State::Initial(**m);
-    ASSERT_TRUE(Forward(**m, &s2, ids, LogitsMode::kAll, &two, o).ok());
+    State s2 = State::Initial(*m);
+    ASSERT_TRUE(Forward(*m, &s2, ids, LogitsMode::kAll, &two, o).ok());
     ASSERT_EQ(one.size(), two.size());
     size_t differing = 0;
     for (size_t i = 0; i < one.size(); ++i) differing += one[i] != two[i];
@@ -138,10 +135,8 @@ TEST(RandomModelTest, AfterChunkSeesTheStateAtEveryChunkBoundary) {
   spec.n_layer = 1;
   spec.n_embd = 64;
   spec.n_vocab = 100;
-  const std::string path = testing::TempDir("random-model-chunks") + "/m.bin";
-  ASSERT_TRUE(WriteRandomModel(spec, path).ok());
-  auto m = Model::Load(path);
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const std::shared_ptr<const Model> m = testing::LoadRandomModel(spec, "random-model-chunks");
+  ASSERT_TRUE(m);
   std::vector<int32_t> ids;
   for (int i = 0; i < 70; ++i) ids.push_back((i * 13 + 1) % 100);
   ForwardOptions o;
@@ -152,17 +147,17 @@ TEST(RandomModelTest, AfterChunkSeesTheStateAtEveryChunkBoundary) {
     seen.push_back(done);
     states.push_back(s.data());
   };
-  State whole = State::Initial(**m);
-  ASSERT_TRUE(Forward(**m, &whole, ids, LogitsMode::kNone, nullptr, o).ok());
+  State whole = State::Initial(*m);
+  ASSERT_TRUE(Forward(*m, &whole, ids, LogitsMode::kNone, nullptr, o).ok());
   EXPECT_EQ(seen, (std::vector<size_t>{32, 64, 70}));
   ASSERT_EQ(states.size(), 3u);
   EXPECT_EQ(states.back(), whole.data());
   ForwardOptions plain;
   plain.max_chunk = 32;
   for (size_t i = 0; i < seen.size(); ++i) {
-    State part = State::Initial(**m);
+    State part = State::Initial(*m);
     const std::vector<int32_t> prefix(ids.begin(), ids.begin() + static_cast<long>(seen[i]));
-    ASSERT_TRUE(Forward(**m, &part, prefix, LogitsMode::kNone, nullptr, plain).ok());
+    ASSERT_TRUE(Forward(*m, &part, prefix, LogitsMode::kNone, nullptr, plain).ok());
     EXPECT_EQ(states[i], part.data()) << "after " << seen[i] << " tokens";
   }
 }
