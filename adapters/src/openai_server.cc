@@ -245,8 +245,10 @@ struct OpenAIServer::Impl {
     const std::vector<int32_t> rest(feed.begin() + static_cast<std::ptrdiff_t>(start), feed.end());
     ForwardOptions o;
     o.max_chunk = cache.stride();
+    const auto prompt = std::make_shared<const std::vector<int32_t>>(feed);
     o.after_chunk = [&](size_t done, const State& after) {
-      if (done % static_cast<size_t>(cache.stride()) == 0) cache.Insert(feed, start + done, after);
+      if (done % static_cast<size_t>(cache.stride()) == 0)
+        cache.Insert(prompt, start + done, after);
     };
     return Forward(*model, state, rest, LogitsMode::kLast, logits, o);
   }

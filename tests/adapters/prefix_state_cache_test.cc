@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ class PrefixStateCacheTest : public ::testing::Test {
   std::shared_ptr<const Model> model_;
 };
 
+PrefixStateCache::Tokens Shared(const std::vector<int32_t>& t) {
+  return std::make_shared<const std::vector<int32_t>>(t);
+}
+
 std::vector<int32_t> Tokens(size_t n, int32_t salt) {
   std::vector<int32_t> t(n);
   for (size_t i = 0; i < n; ++i) t[i] = static_cast<int32_t>((i * 7 + salt) % 100);
@@ -45,9 +50,14 @@ std::vector<int32_t> Tokens(size_t n, int32_t salt) {
 TEST_F(PrefixStateCacheTest, FindsTheLongestRememberedPrefixLeavingOneToken) {
   PrefixStateCache cache(size_t{1} << 20, 4);
   const std::vector<int32_t> a = Tokens(12, 1);
-  cache.Insert(a, 4, After(a, 4));
-  cache.Insert(a, 8, After(a, 8));
-  cache.Insert(a, 12, After(a, 12));
+  const PrefixStateCache::Tokens shared_a = Shared(a);
+  cache.Insert(shared_a, 4, After(a, 4));
+  cache.Insert(shared_a, 8, After(a, 8));
+  cache.Insert(shared_a, 12, After(a, 12));
+  // The three entries hold one copy of the prompt: each is charged its state and one stride.
+  EXPECT_EQ(cache.bytes(), 3 * (After(a, 4).data().size() * sizeof(float) + 4 * sizeof(int32_t)));
+  // Ours, the three entries', and the cache's note of the prompt it hashed last: no copies.
+  EXPECT_EQ(shared_a.use_count(), 5);
   State s;
   // A longer prompt with the same 12 tokens first: the whole of them.
   std::vector<int32_t> longer = a;
@@ -74,11 +84,11 @@ TEST_F(PrefixStateCacheTest, EvictsLeastRecentlyUsedWithinTheBudget) {
   const State sa = After(a, 4);
   const size_t entry = 4 * sizeof(int32_t) + sa.data().size() * sizeof(float);
   PrefixStateCache cache(2 * entry, 4);  // room for two entries
-  cache.Insert(a, 4, sa);
-  cache.Insert(b, 4, After(b, 4));
+  cache.Insert(Shared(a), 4, sa);
+  cache.Insert(Shared(b), 4, After(b, 4));
   State s;
-  EXPECT_EQ(cache.Lookup(a, &s), 4u);  // a is now the most recent
-  cache.Insert(c, 4, After(c, 4));     // evicts b
+  EXPECT_EQ(cache.Lookup(a, &s), 4u);       // a is now the most recent
+  cache.Insert(Shared(c), 4, After(c, 4));  // evicts b
   EXPECT_EQ(cache.entries(), 2u);
   EXPECT_LE(cache.bytes(), 2 * entry);
   EXPECT_EQ(cache.Lookup(b, &s), 0u);
@@ -86,7 +96,7 @@ TEST_F(PrefixStateCacheTest, EvictsLeastRecentlyUsedWithinTheBudget) {
   EXPECT_EQ(cache.Lookup(c, &s), 4u);
   // A budget of zero keeps nothing.
   PrefixStateCache off(0, 4);
-  off.Insert(a, 4, sa);
+  off.Insert(Shared(a), 4, sa);
   EXPECT_EQ(off.entries(), 0u);
   EXPECT_EQ(off.Lookup(a, &s), 0u);
 }
